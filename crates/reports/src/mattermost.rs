@@ -136,7 +136,7 @@ pub struct Traits {
 pub enum Message {
     /// A `track` event.
     #[serde(rename = "track")]
-    Track(Track),
+    Track(Box<Track>),
     /// An `identify` message.
     #[serde(rename = "identify")]
     Identify(Identify),

@@ -1,0 +1,137 @@
+//! Host names: labels, then a public suffix from the `psl` crate or a private suffix.
+
+use crate::Confidence;
+
+/// Suffixes used on private networks, which the public list does not hold.
+const PRIVATE_SUFFIXES: &[&[u8]] = &[
+    b"lan",
+    b"local",
+    b"internal",
+    b"home.arpa",
+    b"localdomain",
+    b"intranet",
+    b"corp",
+    b"home",
+    b"private",
+    b"localhost",
+];
+
+/// Top-level domains that are also common file extensions: `README.md`, `setup.py`,
+/// `install.sh`, `main.rs`. With two labels such a name is most likely a file name.
+const FILE_EXTENSION_TLDS: &[&[u8]] = &[
+    b"md", b"py", b"sh", b"rs", b"pl", b"pm", b"zip", b"mov", b"mo", b"so", b"ps", b"cc", b"app",
+    b"network", b"sc", b"rar", b"bz", b"gz", b"target", b"service", b"socket", b"mount", b"timer",
+    b"slice", b"scope", b"swap", b"device",
+];
+
+/// First labels that mark a reverse-DNS identifier (`org.nextcloud.introvox`) rather than a
+/// host name.
+const REVERSE_DNS_HEADS: &[&[u8]] = &[
+    b"com", b"org", b"net", b"io", b"de", b"nl", b"eu", b"uk", b"fr", b"ch", b"at", b"be",
+];
+
+/// Judges a candidate host name. Returns `None` when it is not a host name at all.
+pub(crate) fn confidence(host: &[u8]) -> Option<Confidence> {
+    if host.len() < 4 || host.len() > 253 {
+        return None;
+    }
+    let mut lower = [0u8; 253];
+    let mut labels = 0;
+    let mut label_len = 0;
+    let mut upper = false;
+    let mut last_start = 0;
+    for (i, &b) in host.iter().enumerate() {
+        match b {
+            b'.' => {
+                if label_len == 0 || host[i - 1] == b'-' {
+                    return None;
+                }
+                labels += 1;
+                label_len = 0;
+                last_start = i + 1;
+            }
+            b'a'..=b'z' | b'0'..=b'9' => label_len += 1,
+            b'A'..=b'Z' => {
+                upper = true;
+                label_len += 1;
+            }
+            b'-' => {
+                if label_len == 0 {
+                    return None;
+                }
+                label_len += 1;
+            }
+            _ => return None,
+        }
+        if label_len > 63 {
+            return None;
+        }
+        lower[i] = b.to_ascii_lowercase();
+    }
+    if label_len == 0 || host[host.len() - 1] == b'-' {
+        return None;
+    }
+    let labels = labels + 1;
+    if labels < 2 {
+        return None;
+    }
+    let lower = &lower[..host.len()];
+    let tld = &lower[last_start..];
+    if !(tld.iter().all(u8::is_ascii_alphabetic) || tld.starts_with(b"xn--")) {
+        return None;
+    }
+    let private = PRIVATE_SUFFIXES.iter().any(|s| {
+        lower.len() > s.len() + 1 && lower.ends_with(s) && lower[lower.len() - s.len() - 1] == b'.'
+    });
+    if !private {
+        let suffix = psl::suffix(lower)?;
+        if !suffix.is_known() || suffix.as_bytes().len() >= lower.len() {
+            return None;
+        }
+    }
+    let first = lower.split(|&b| b == b'.').next().unwrap_or_default();
+    let file_like = labels == 2 && FILE_EXTENSION_TLDS.contains(&tld);
+    let reverse_dns = labels >= 3 && REVERSE_DNS_HEADS.contains(&first);
+    if upper || file_like || reverse_dns {
+        return Some(Confidence::Low);
+    }
+    Some(if labels == 2 && !private {
+        Confidence::Medium
+    } else {
+        Confidence::High
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_and_private_suffixes() {
+        assert_eq!(confidence(b"cloud.example.com"), Some(Confidence::High));
+        assert_eq!(confidence(b"mail.example.co.uk"), Some(Confidence::High));
+        assert_eq!(confidence(b"example.nl"), Some(Confidence::Medium));
+        assert_eq!(confidence(b"pve.lan"), Some(Confidence::High));
+        assert_eq!(confidence(b"router.home.arpa"), Some(Confidence::High));
+        assert_eq!(confidence(b"xn--80ak6aa92e.com"), Some(Confidence::Medium));
+    }
+
+    #[test]
+    fn look_alikes() {
+        for s in [
+            "8.3.14",
+            "Node.js",
+            "config.php",
+            "5.10.0-26-amd64",
+            "e.g",
+            "a.b",
+            "foo.notatld",
+            "org.nextcloud.introvox",
+        ] {
+            assert!(confidence(s.as_bytes()).is_none(), "{s}");
+        }
+        for s in ["README.md", "setup.py", "com.example.app", "ASP.NET"] {
+            assert_eq!(confidence(s.as_bytes()), Some(Confidence::Low), "{s}");
+        }
+    }
+}

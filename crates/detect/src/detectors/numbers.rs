@@ -1,0 +1,205 @@
+//! Digit groups: payment cards (Luhn and issuer ranges) and telephone numbers.
+
+use crate::Confidence;
+use crate::validators::luhn;
+
+/// A run of numeric tokens joined by short separators, as the scanning pass collects it.
+pub(crate) struct Run<'a> {
+    /// The run's text, from its first digit (or `+` or `(`) to its last digit.
+    pub text: &'a [u8],
+    /// Whether the words before it speak of a telephone.
+    pub phone_context: bool,
+}
+
+/// What a run of digit groups is.
+pub(crate) enum Verdict {
+    Card(Confidence),
+    Phone(Confidence),
+}
+
+fn card_issuer(d: &[u8]) -> bool {
+    let n2 = u32::from(d[0] - b'0') * 10 + u32::from(d[1] - b'0');
+    let n4 = n2 * 100 + u32::from(d[2] - b'0') * 10 + u32::from(d[3] - b'0');
+    let len = d.len();
+    match d[0] {
+        b'4' => matches!(len, 13 | 16 | 19),
+        b'5' => {
+            (51..=55).contains(&n2) && len == 16
+                || (n2 == 50 || (56..=58).contains(&n2)) && len >= 12
+        }
+        b'2' => (2221..=2720).contains(&n4) && len == 16,
+        b'3' => {
+            (n2 == 34 || n2 == 37) && len == 15
+                || n2 == 35 && len >= 16
+                || matches!(n2, 30 | 36 | 38 | 39) && len >= 14
+        }
+        b'6' => len >= 16,
+        // UATP.
+        b'1' => len == 15,
+        _ => false,
+    }
+}
+
+/// Judges a run.
+pub(crate) fn judge(run: &Run) -> Option<Verdict> {
+    let mut digits = [0u8; 24];
+    let mut n = 0;
+    let mut groups = [0u8; 12];
+    let mut ngroups = 0;
+    let mut in_group = false;
+    let (mut spaces, mut dashes, mut dots, mut parens) = (false, false, false, false);
+    let plus = run.text.first() == Some(&b'+');
+    for &b in run.text {
+        if b.is_ascii_digit() {
+            if n == digits.len() {
+                return None;
+            }
+            digits[n] = b;
+            n += 1;
+            if !in_group {
+                if ngroups == groups.len() {
+                    return None;
+                }
+                ngroups += 1;
+                in_group = true;
+            }
+            groups[ngroups - 1] += 1;
+        } else {
+            in_group = false;
+            match b {
+                b' ' => spaces = true,
+                b'-' => dashes = true,
+                b'.' => dots = true,
+                b'(' | b')' => parens = true,
+                _ => {}
+            }
+        }
+    }
+    let digits = &digits[..n];
+    let groups = &groups[..ngroups];
+    if n == 0 || digits.iter().all(|&d| d == digits[0]) {
+        return None;
+    }
+    // Cards: 13-19 digits, plain or grouped by spaces or dashes.
+    let mixed_separators = spaces && dashes;
+    if (13..=19).contains(&n) && !(plus || dots || parens || mixed_separators) {
+        let s = std::str::from_utf8(digits).unwrap_or("");
+        if luhn(s) && card_issuer(digits) {
+            let grouped =
+                ngroups >= 3 && groups[0] == 4 && groups.iter().all(|&g| (3..=6).contains(&g));
+            if ngroups == 1 {
+                return Some(Verdict::Card(Confidence::Medium));
+            }
+            if grouped {
+                return Some(Verdict::Card(Confidence::High));
+            }
+        }
+    }
+    if plus {
+        if (8..=15).contains(&n) && digits[0] != b'0' {
+            return Some(Verdict::Phone(Confidence::High));
+        }
+        return None;
+    }
+    if dots && !dashes && !spaces && ngroups != 3 {
+        return None;
+    }
+    // North American numbers: 3-3-4, optionally after a 1.
+    let nanp = |g: &[u8], d: &[u8]| {
+        g == [3, 3, 4] && (b'2'..=b'9').contains(&d[0]) && (b'2'..=b'9').contains(&d[3])
+    };
+    if n == 10 && ngroups == 3 && nanp(groups, digits) {
+        return Some(Verdict::Phone(Confidence::Medium));
+    }
+    if n == 11
+        && ngroups == 4
+        && groups[0] == 1
+        && digits[0] == b'1'
+        && nanp(&groups[1..], &digits[1..])
+    {
+        return Some(Verdict::Phone(Confidence::Medium));
+    }
+    // International prefix 00, or a national number with a trunk 0, when the words before
+    // it speak of a telephone.
+    if digits[0] == b'0' && ngroups >= 2 && (9..=15).contains(&n) {
+        if digits[1] == b'0' && n >= 11 {
+            return Some(Verdict::Phone(Confidence::Medium));
+        }
+        if run.phone_context {
+            return Some(Verdict::Phone(Confidence::Medium));
+        }
+    }
+    if run.phone_context && (7..=15).contains(&n) && (ngroups >= 2 || n >= 9) && !dots {
+        return Some(Verdict::Phone(Confidence::Medium));
+    }
+    None
+}
+
+/// Cards inside a run too long to be one number, such as several cards listed one after
+/// another: the longest card at each group boundary, left to right.
+pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confidence)> + '_ {
+    let starts = |i: usize| text[i].is_ascii_digit() && (i == 0 || !text[i - 1].is_ascii_digit());
+    let ends =
+        |i: usize| text[i - 1].is_ascii_digit() && (i == text.len() || !text[i].is_ascii_digit());
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < text.len() {
+            let s = at;
+            at += 1;
+            if !starts(s) {
+                continue;
+            }
+            // A card spans at most 19 digits and 6 separators.
+            let limit = text.len().min(s + 26);
+            for e in (s + 13..=limit).rev() {
+                if ends(e)
+                    && let Some(Verdict::Card(c)) = judge(&Run {
+                        text: &text[s..e],
+                        phone_context: false,
+                    })
+                {
+                    at = e;
+                    return Some((s, e, c));
+                }
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge_str(s: &str) -> Option<&'static str> {
+        judge(&Run {
+            text: s.as_bytes(),
+            phone_context: false,
+        })
+        .map(|v| match v {
+            Verdict::Card(_) => "card",
+            Verdict::Phone(_) => "phone",
+        })
+    }
+
+    #[test]
+    fn cards_and_phones() {
+        assert_eq!(judge_str("4111 1111 1111 1111"), Some("card"));
+        assert_eq!(judge_str("5555-5555-5555-4444"), Some("card"));
+        assert_eq!(judge_str("378282246310005"), Some("card"));
+        assert_eq!(judge_str("4111 1111 1111 1112"), None);
+        assert_eq!(judge_str("+49 30 901820"), Some("phone"));
+        assert_eq!(judge_str("(415) 555-0132"), Some("phone"));
+        assert_eq!(judge_str("415-555-0132"), Some("phone"));
+        for s in [
+            "2024-01-15",
+            "1732070042551",
+            "9.11.6.12345678901",
+            "8.3.14",
+            "12345",
+            "0000 0000 0000 0000",
+        ] {
+            assert_eq!(judge_str(s), None, "{s}");
+        }
+    }
+}
