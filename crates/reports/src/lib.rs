@@ -310,3 +310,83 @@ pub fn find(product_id: &str, kind_id: &str) -> Option<&'static ReportKind> {
 pub fn all_kinds() -> impl Iterator<Item = &'static ReportKind> {
     PRODUCTS.iter().flat_map(|p| p.kinds.iter())
 }
+
+/// A parsed report of any kind.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Report {
+    /// `introvox/daily-report`.
+    IntrovoxDaily(introvox::DailyReport),
+    /// `roomvox/daily-report-c`.
+    RoomvoxDailyC(roomvox::DailyReportC),
+    /// `roomvox/daily-report-b`.
+    RoomvoxDailyB(roomvox::DailyReportB),
+    /// `roomvox/daily-report-a`.
+    RoomvoxDailyA(roomvox::DailyReportA),
+    /// `kopano/survey`.
+    KopanoSurvey(kopano::Survey),
+    /// `mattermost/security-check`.
+    MattermostSecurityCheck(mattermost::SecurityCheck),
+    /// `mattermost/diagnostics-batch`.
+    MattermostDiagnostics(mattermost::DiagnosticsBatch),
+    /// `community-scripts/install-report`.
+    CommunityInstall(community_scripts::InstallReport),
+    /// `community-scripts/pve-tool-report`.
+    CommunityPveTool(community_scripts::PveToolReport),
+    /// `community-scripts/addon-report`.
+    CommunityAddon(community_scripts::AddonReport),
+}
+
+impl ReportKind {
+    /// Deserializes a report of this kind into its struct. Any serde data format works; the
+    /// caller chooses one (the policy engine uses JSON).
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(&self, d: D) -> Result<Report, D::Error> {
+        use serde::Deserialize;
+        use serde::de::Error;
+        Ok(match (self.product, self.kind) {
+            ("introvox", "daily-report") => Report::IntrovoxDaily(Deserialize::deserialize(d)?),
+            ("roomvox", "daily-report-c") => Report::RoomvoxDailyC(Deserialize::deserialize(d)?),
+            ("roomvox", "daily-report-b") => Report::RoomvoxDailyB(Deserialize::deserialize(d)?),
+            ("roomvox", "daily-report-a") => Report::RoomvoxDailyA(Deserialize::deserialize(d)?),
+            ("kopano", "survey") => Report::KopanoSurvey(Deserialize::deserialize(d)?),
+            ("mattermost", "security-check") => {
+                Report::MattermostSecurityCheck(Deserialize::deserialize(d)?)
+            }
+            ("mattermost", "diagnostics-batch") => {
+                Report::MattermostDiagnostics(Deserialize::deserialize(d)?)
+            }
+            ("community-scripts", "install-report") => {
+                Report::CommunityInstall(Deserialize::deserialize(d)?)
+            }
+            ("community-scripts", "pve-tool-report") => {
+                Report::CommunityPveTool(Deserialize::deserialize(d)?)
+            }
+            ("community-scripts", "addon-report") => {
+                Report::CommunityAddon(Deserialize::deserialize(d)?)
+            }
+            (product, kind) => {
+                return Err(D::Error::custom(format!("no model for {product}/{kind}")));
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_kind_in_the_catalog_has_a_model() {
+        for kind in super::all_kinds() {
+            // An empty object is never a valid report, but the error must come from the
+            // model (a missing field), not from an unknown kind.
+            let err = kind
+                .deserialize(serde::de::value::MapDeserializer::<
+                    std::iter::Empty<(&str, &str)>,
+                    serde::de::value::Error,
+                >::new(std::iter::empty()))
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains("no model"), "{kind:?}: {err}");
+        }
+    }
+}

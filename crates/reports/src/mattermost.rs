@@ -210,6 +210,7 @@ pub enum TrackTag {
 /// Fields every track message carries; `properties` depends on `event`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(bound(deserialize = "P: Deserialize<'de>"))]
 pub struct TrackBody<P> {
     /// Random message id.
     #[schemars(extend("x-privacy" = "random-id"))]
@@ -228,8 +229,9 @@ pub struct TrackBody<P> {
     /// Message context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Context>,
-    /// The event's properties.
-    pub properties: P,
+    /// The event's properties; the client drops an empty map, so it may be absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<P>,
 }
 
 /// A track event of a name this model does not know; its properties stay an open map.
@@ -251,8 +253,9 @@ pub struct OtherTrack {
     /// Message context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<Context>,
-    /// Raw properties.
-    pub properties: BTreeMap<String, AnyValue>,
+    /// Raw properties; absent when empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<BTreeMap<String, AnyValue>>,
 }
 
 /// Declares the track events with typed properties: the serde enum, and the schema that picks
@@ -365,8 +368,10 @@ struct TrackEnvelope {
     /// Message context.
     #[serde(default)]
     context: Option<Context>,
-    /// The event's properties; their schema depends on `event`.
-    properties: BTreeMap<String, AnyValue>,
+    /// The event's properties; their schema depends on `event`. The client drops an empty
+    /// map, so it may be absent.
+    #[serde(default)]
+    properties: Option<BTreeMap<String, AnyValue>>,
 }
 
 /// Properties of an event this model does not type: raw values.
