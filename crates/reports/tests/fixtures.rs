@@ -240,11 +240,12 @@ fn free_leaves(kind: &ReportKind, value: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// A fixture file, its kind, its value and its free leaves.
+type RoundTripInput = (String, &'static ReportKind, Value, Vec<(String, Value)>);
+
 /// Fixtures with their free leaves, computed once for all generated cases.
-fn round_trip_inputs() -> &'static [(String, &'static ReportKind, Value, Vec<(String, Value)>)] {
-    static INPUTS: std::sync::OnceLock<
-        Vec<(String, &'static ReportKind, Value, Vec<(String, Value)>)>,
-    > = std::sync::OnceLock::new();
+fn round_trip_inputs() -> &'static [RoundTripInput] {
+    static INPUTS: std::sync::OnceLock<Vec<RoundTripInput>> = std::sync::OnceLock::new();
     INPUTS.get_or_init(|| {
         clean_fixtures()
             .into_iter()

@@ -74,14 +74,23 @@ mod tests {
     use crate::{Category, Scanner};
 
     fn is_text(s: &str) -> bool {
-        Scanner::new().scan_vec(s).iter().any(|m| m.category == Category::FreeText)
+        Scanner::new()
+            .scan_vec(s)
+            .iter()
+            .any(|m| m.category == Category::FreeText)
     }
 
     #[test]
     fn sentences_in_several_languages() {
-        assert!(is_text("Please do not book this room before the renovation is done"));
-        assert!(is_text("Bitte den Raum nicht vor der Renovierung buchen, danke sehr"));
-        assert!(is_text("Deze kamer is niet beschikbaar voor de vergadering van morgen"));
+        assert!(is_text(
+            "Please do not book this room before the renovation is done"
+        ));
+        assert!(is_text(
+            "Bitte den Raum nicht vor der Renovierung buchen, danke sehr"
+        ));
+        assert!(is_text(
+            "Deze kamer is niet beschikbaar voor de vergadering van morgen"
+        ));
     }
 
     #[test]

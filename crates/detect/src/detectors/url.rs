@@ -213,16 +213,31 @@ mod tests {
         assert_eq!((f.start, f.end), (0, 48));
         assert_eq!(f.password, Some((14, 20)));
         let f = url("https://h.example.com/cb?code=abc&access_token=Zx81kLq0pQ").unwrap();
-        assert_eq!(f.query_secret.map(|(s, e)| &"https://h.example.com/cb?code=abc&access_token=Zx81kLq0pQ"[s..e]), Some("Zx81kLq0pQ"));
+        assert_eq!(
+            f.query_secret
+                .map(|(s, e)| &"https://h.example.com/cb?code=abc&access_token=Zx81kLq0pQ"[s..e]),
+            Some("Zx81kLq0pQ")
+        );
         let f = url("see http://[2001:db8::1]:8080/x.").unwrap();
-        assert_eq!(&"see http://[2001:db8::1]:8080/x."[f.host.0..f.host.1], "[2001:db8::1]");
+        assert_eq!(
+            &"see http://[2001:db8::1]:8080/x."[f.host.0..f.host.1],
+            "[2001:db8::1]"
+        );
         assert_eq!(f.end, 31, "trailing dot is punctuation");
-        assert!(url("postgres://db.internal:5432/app").is_some_and(|f| f.confidence == Confidence::High));
+        assert!(
+            url("postgres://db.internal:5432/app")
+                .is_some_and(|f| f.confidence == Confidence::High)
+        );
     }
 
     #[test]
     fn not_urls() {
-        for s in ["://nothing", "1http://x.example.com", "http://", "http:// spaced"] {
+        for s in [
+            "://nothing",
+            "1http://x.example.com",
+            "http://",
+            "http:// spaced",
+        ] {
             assert!(url(s).is_none(), "{s}");
         }
     }
