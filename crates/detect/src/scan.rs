@@ -311,6 +311,12 @@ impl State<'_> {
                 push(out, Category::IpAddress, start, end, c, "ipv4");
                 return true;
             }
+            // A MAC written with digits only (`12-34-56-78-90-12`) reads as a number.
+            if let Some(c) = net::mac(t) {
+                self.flush_run(out);
+                push(out, Category::MacAddress, start, end, c, "mac");
+                return true;
+            }
             // `192.168.1.1.1`: an address with a stray part, or a five-part version.
             if t.iter().all(|&c| c.is_ascii_digit() || c == b'.')
                 && let Some(fourth) = t

@@ -336,3 +336,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_mac_of_digits_only_is_still_a_mac() {
+    let found = scan("iface 12-34-56-78-90-12 up");
+    assert!(
+        found
+            .iter()
+            .any(|m| m.category == Category::MacAddress && m.span == (6..23)),
+        "{found:?}"
+    );
+}

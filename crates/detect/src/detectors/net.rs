@@ -171,7 +171,12 @@ mod tests {
 
     #[test]
     fn mac_forms() {
-        for s in ["00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e"] {
+        for s in [
+            "00:1a:2b:3c:4d:5e",
+            "00-1A-2B-3C-4D-5E",
+            "001a.2b3c.4d5e",
+            "12-34-56-78-90-12",
+        ] {
             assert_eq!(mac(s.as_bytes()), Some(Confidence::High), "{s}");
         }
         for s in [
