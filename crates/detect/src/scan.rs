@@ -536,6 +536,23 @@ impl State<'_> {
         if t.contains(&b'.') && self.host_like(start, end, out) {
             return (true, raw_end);
         }
+        // A vendor token glued behind a separator (`8.3.14-AKIA…`, `build_ghp_…`).
+        for i in 1..t.len().saturating_sub(14) {
+            if matches!(t[i - 1], b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=')
+                && t[i].is_ascii_alphabetic()
+                && let Some((c, kind, len)) = secret::prefixed(&t[i..])
+            {
+                push(
+                    out,
+                    Category::Credential,
+                    start + i,
+                    start + i + len,
+                    c,
+                    kind,
+                );
+                return (true, raw_end);
+            }
+        }
         if secret::high_entropy(t) {
             push(
                 out,

@@ -1,0 +1,707 @@
+//! The audit of one body: parse, pick the kind, validate, walk, detect, apply the policy.
+
+use crate::json::{self, ParseError};
+use crate::policy::{Policy, Severity, pattern_matches};
+use crate::redact::{describe, redact};
+use crate::shape::{Choices, Event, Shape};
+use crate::{Audit, AuditError, Evidence, Finding, Limits};
+use jsonschema::error::ValidationErrorKind;
+use privaudit_detect::{Category, Confidence, Match, Scanner};
+use privaudit_reports::ReportKind;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// One report kind, compiled: validator and schema walker.
+pub(crate) struct CompiledKind {
+    pub(crate) kind: &'static ReportKind,
+    validator: jsonschema::Validator,
+    shape: Shape,
+    root_properties: Vec<String>,
+    required: Vec<String>,
+}
+
+/// One product, compiled.
+pub(crate) struct CompiledProduct {
+    pub(crate) policy: Policy,
+    pub(crate) kinds: Vec<CompiledKind>,
+    fields: Vec<(crate::policy::FieldRule, Option<regex::Regex>)>,
+}
+
+impl CompiledProduct {
+    pub(crate) fn new(policy: Policy) -> Result<CompiledProduct, String> {
+        let product = privaudit_reports::product(&policy.product)
+            .ok_or_else(|| format!("unknown product `{}`", policy.product))?;
+        let mut kinds = Vec::new();
+        for kind in product.kinds {
+            let schema = kind.schema().to_value();
+            let validator = jsonschema::draft202012::options()
+                .with_pattern_options(jsonschema::PatternOptions::regex())
+                .build(&schema)
+                .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
+            let shape = Shape::new(schema);
+            let root_properties = shape
+                .root_properties()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let required = shape
+                .root()
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            kinds.push(CompiledKind {
+                kind,
+                validator,
+                shape,
+                root_properties,
+                required,
+            });
+        }
+        let fields = policy
+            .field
+            .iter()
+            .map(|f| {
+                let re = f
+                    .pattern
+                    .as_deref()
+                    .map(regex::Regex::new)
+                    .transpose()
+                    .map_err(|e| e.to_string())?;
+                Ok((f.clone(), re))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(CompiledProduct {
+            policy,
+            kinds,
+            fields,
+        })
+    }
+}
+
+impl CompiledKind {
+    /// How well a value's top level fits this kind; `None` when it cannot be this kind.
+    pub(crate) fn fit(&self, value: &Value) -> Option<i64> {
+        let obj = value.as_object()?;
+        if self.validator.is_valid(value) {
+            return Some(i64::MAX);
+        }
+        let named = obj
+            .keys()
+            .filter(|k| self.root_properties.contains(k))
+            .count() as i64;
+        if named == 0 {
+            return None;
+        }
+        let unnamed = obj.len() as i64 - named;
+        let missing = self
+            .required
+            .iter()
+            .filter(|r| !obj.contains_key(*r))
+            .count() as i64;
+        Some(named * 2 - unnamed - missing * 2)
+    }
+}
+
+/// A detector category's stable name.
+fn cat(c: Category) -> &'static str {
+    c.as_str()
+}
+
+/// The lowest confidence at which a detector match counts in a field of `class`; `None`
+/// skips the category there.
+fn threshold(class: Option<&str>, category: Category) -> Option<Confidence> {
+    match (class, category) {
+        (Some("declared-free-text"), Category::FreeText) => None,
+        // Four-part versions read as IPv4; only an unmistakable address counts there.
+        (
+            Some("version" | "environment" | "config" | "declared-free-text"),
+            Category::IpAddress,
+        ) => Some(Confidence::High),
+        // Random ids look like secrets; only a vendor format or a context-confirmed one counts.
+        (Some("pseudonymous-id" | "random-id" | "identifier"), Category::Credential) => {
+            Some(Confidence::High)
+        }
+        // A dotted quad in a field that holds no versions is an address.
+        (Some(_), Category::IpAddress) => Some(Confidence::Low),
+        _ => Some(Confidence::Medium),
+    }
+}
+
+/// Collects the findings of one audit.
+pub(crate) struct Run<'a> {
+    pub(crate) product: &'a CompiledProduct,
+    pub(crate) kind: &'a CompiledKind,
+    pub(crate) scanner: &'a Scanner,
+    pub(crate) show_evidence: bool,
+    pub(crate) findings: Vec<Finding>,
+    matches: Vec<Match>,
+}
+
+impl<'a> Run<'a> {
+    pub(crate) fn new(
+        product: &'a CompiledProduct,
+        kind: &'a CompiledKind,
+        scanner: &'a Scanner,
+        show_evidence: bool,
+    ) -> Self {
+        Run {
+            product,
+            kind,
+            scanner,
+            show_evidence,
+            findings: Vec::new(),
+            matches: Vec::new(),
+        }
+    }
+
+    fn fingerprint(&self, pointer: &str, category: &str, rule: &str, text: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            "privaudit-finding-v1",
+            self.kind.kind.product,
+            self.kind.kind.kind,
+            pointer,
+            category,
+            rule,
+            text,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        pointer: &str,
+        category: &'static str,
+        severity: Option<Severity>,
+        rule: Option<String>,
+        message: String,
+        raw: &str,
+        redacted: String,
+        span: Option<std::ops::Range<usize>>,
+        on_key: bool,
+    ) {
+        let fallback = self.product.policy.rule_for(category);
+        let rule_id = rule
+            .or_else(|| fallback.map(|r| r.id.clone()))
+            .unwrap_or_default();
+        let severity = severity
+            .or_else(|| fallback.map(|r| r.severity))
+            .unwrap_or(Severity::Medium);
+        let fingerprint = self.fingerprint(pointer, category, &rule_id, raw);
+        let evidence = Evidence {
+            redacted,
+            raw: self.show_evidence.then(|| raw.to_string()),
+        };
+        self.findings.push(Finding {
+            pointer: pointer.to_string(),
+            category,
+            severity,
+            rule: rule_id,
+            message,
+            evidence,
+            span,
+            on_key,
+            fingerprint,
+        });
+    }
+
+    fn promise(&self, category: &str) -> String {
+        self.product
+            .policy
+            .rule_for(category)
+            .map(|r| format!("{} ({})", r.statement, r.id))
+            .unwrap_or_default()
+    }
+
+    fn field_rules(
+        &self,
+        segments: &[&str],
+    ) -> Vec<&'a (crate::policy::FieldRule, Option<regex::Regex>)> {
+        let product: &'a CompiledProduct = self.product;
+        product
+            .fields
+            .iter()
+            .filter(|(f, _)| pattern_matches(&f.pointer, segments))
+            .collect()
+    }
+
+    /// Runs the detectors over one string (a value or a key).
+    fn scan(
+        &mut self,
+        pointer: &str,
+        text: &str,
+        class: Option<&str>,
+        on_key: bool,
+        exempt: Option<&str>,
+    ) -> usize {
+        let segments = segments(pointer);
+        let mut allowed: Vec<&str> = Vec::new();
+        if !on_key {
+            for (f, re) in self.field_rules(&segments) {
+                if re.as_ref().is_none_or(|re| re.is_match(text)) {
+                    allowed.extend(f.allow.iter().map(String::as_str));
+                }
+            }
+        }
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.clear();
+        self.scanner.scan(text, &mut matches);
+        let mut reported = 0;
+        let mut seen: Vec<&'static str> = Vec::new();
+        for m in &matches {
+            let category = cat(m.category);
+            let Some(min) = threshold(class, m.category) else {
+                continue;
+            };
+            if m.confidence < min || allowed.contains(&category) || exempt == Some(category) {
+                continue;
+            }
+            // A URL's host or address is part of the URL finding.
+            if seen.contains(&category) {
+                continue;
+            }
+            seen.push(category);
+            let found = &text[m.span.clone()];
+            let what = if on_key { "in a key" } else { "in the value" };
+            let message = format!(
+                "{} ({}) {what}; breaks: {}",
+                label(m.category),
+                m.kind,
+                self.promise(category)
+            );
+            self.push(
+                pointer,
+                category,
+                None,
+                None,
+                message,
+                found,
+                redact(category, found),
+                Some(m.span.clone()),
+                on_key,
+            );
+            reported += 1;
+        }
+        self.matches = matches;
+        reported
+    }
+
+    /// Field constraints of the policy (pattern, length) on a string value that no detector
+    /// flagged: the last net for leaks the detectors do not know.
+    fn constraints(&mut self, pointer: &str, text: &str) {
+        let segments = segments(pointer);
+        let mut broken = None;
+        for (f, re) in self.field_rules(&segments) {
+            if let Some(re) = re
+                && !re.is_match(text)
+            {
+                broken = Some((
+                    f,
+                    "does not have the form the policy expects here".to_string(),
+                ));
+            }
+            if let Some(max) = f.max_length
+                && text.chars().count() > max
+            {
+                broken = Some((
+                    f,
+                    format!("is longer than the {max} characters the policy allows here"),
+                ));
+            }
+        }
+        if let Some((f, why)) = broken {
+            let message = format!("value {why}: {}", f.note);
+            self.push(
+                pointer,
+                "schema_violation",
+                f.severity,
+                None,
+                message,
+                text,
+                describe(text),
+                None,
+                false,
+            );
+        }
+    }
+
+    /// A declared exception that applies at `pointer`, if any.
+    fn exception(&self, pointer: &str) -> Option<&'a crate::policy::Exception> {
+        let segments = segments(pointer);
+        self.product
+            .policy
+            .exception
+            .iter()
+            .find(|e| pattern_matches(&e.pointer, &segments))
+    }
+
+    pub(crate) fn walk(&mut self, value: &Value) -> Choices {
+        let kind = self.kind;
+        let mut events: Vec<(String, EventKind, Option<String>)> = Vec::new();
+        let choices = kind.shape.walk(value, &mut |e| match e {
+            Event::Value {
+                pointer,
+                value,
+                class,
+            } => events.push((
+                pointer.to_string(),
+                EventKind::Value(value.clone()),
+                class.map(str::to_string),
+            )),
+            Event::Key {
+                pointer,
+                key,
+                class,
+            } => events.push((
+                pointer.to_string(),
+                EventKind::Key(key.to_string()),
+                class.map(str::to_string),
+            )),
+            Event::Undeclared { pointer } => {
+                events.push((pointer.to_string(), EventKind::Undeclared, None))
+            }
+        });
+        for (pointer, event, class) in events {
+            let class = class.as_deref();
+            match event {
+                EventKind::Undeclared => {
+                    let name = pointer.rsplit('/').next().unwrap_or("");
+                    // The member name stays out of the message: it may be the leak itself.
+                    let message = format!(
+                        "a member the documented report does not have; breaks: {}",
+                        self.promise("undeclared_field")
+                    );
+                    self.push(
+                        &pointer,
+                        "undeclared_field",
+                        None,
+                        None,
+                        message,
+                        &pointer,
+                        describe(name),
+                        None,
+                        true,
+                    );
+                }
+                EventKind::Key(key) => {
+                    self.scan(&pointer, &key, class, true, None);
+                }
+                EventKind::Value(v) => self.value(&pointer, &v, class),
+            }
+        }
+        choices
+    }
+
+    fn value(&mut self, pointer: &str, v: &Value, class: Option<&str>) {
+        let exception = self.exception(pointer).filter(|_| !is_empty(v));
+        let mut exempt = None;
+        if let Some(e) = exception {
+            let rule = self.product.policy.rule(&e.rule);
+            let category = e
+                .category
+                .as_deref()
+                .or_else(|| rule.and_then(|r| r.forbids.first()).map(String::as_str))
+                .unwrap_or("credential");
+            let category = crate::policy::CATEGORIES
+                .iter()
+                .copied()
+                .find(|c| *c == category)
+                .unwrap_or("credential");
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let statement = rule.map(|r| r.statement.as_str()).unwrap_or("");
+            let message = format!(
+                "sent under a declared exception, which still contradicts the promise: {statement} ({})",
+                e.rule
+            );
+            self.push(
+                pointer,
+                category,
+                Some(e.severity),
+                Some(e.rule.clone()),
+                message,
+                &text,
+                redact(category, &text),
+                None,
+                false,
+            );
+            exempt = Some(category);
+        }
+        let Value::String(text) = v else { return };
+        if text.is_empty() {
+            return;
+        }
+        if class == Some("credential") && exception.is_none() {
+            let message = format!(
+                "the field carries a secret; breaks: {}",
+                self.promise("credential")
+            );
+            self.push(
+                pointer,
+                "credential",
+                None,
+                None,
+                message,
+                text,
+                redact("credential", text),
+                Some(0..text.len()),
+                false,
+            );
+            return;
+        }
+        let found = self.scan(pointer, text, class, false, exempt);
+        if found == 0 && exception.is_none() {
+            self.constraints(pointer, text);
+        }
+    }
+
+    /// Schema errors, refined to the branch the walk chose and masked.
+    pub(crate) fn schema_errors(&mut self, value: &Value, choices: &Choices) {
+        let undeclared: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.category == "undeclared_field")
+            .map(|f| f.pointer.clone())
+            .collect();
+        // A value a detector already explains (a URL where a digest belongs) is not reported
+        // again for failing its pattern.
+        let detected: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| !f.on_key && f.category != "undeclared_field")
+            .map(|f| f.pointer.clone())
+            .collect();
+        let mut out: Vec<(String, String)> = Vec::new();
+        for error in self.kind.validator.iter_errors(value) {
+            collect(&error, choices, &mut out, 0);
+        }
+        out.sort();
+        out.dedup_by(|a, b| a.0 == b.0);
+        for (pointer, message) in out {
+            // An undeclared member is reported as such, not again as the schema's complaint
+            // about its parent.
+            if undeclared.iter().any(|u| {
+                u == &pointer
+                    || u.starts_with(&format!("{pointer}/"))
+                    || pointer.starts_with(&format!("{u}/"))
+            }) && message.contains("not valid under")
+            {
+                continue;
+            }
+            if detected.contains(&pointer) {
+                continue;
+            }
+            let message = format!("{message}; breaks: {}", self.promise("schema_violation"));
+            self.push(
+                &pointer,
+                "schema_violation",
+                None,
+                None,
+                message,
+                &pointer,
+                String::new(),
+                None,
+                false,
+            );
+        }
+    }
+
+    pub(crate) fn duplicates(&mut self, dups: &[String]) {
+        for pointer in dups {
+            let name = unescape(pointer.rsplit('/').next().unwrap_or(""));
+            let message = format!(
+                "the member appears more than once; parsers disagree on which copy wins, so the copies can smuggle data; breaks: {}",
+                self.promise("duplicate_key")
+            );
+            self.push(
+                pointer,
+                "duplicate_key",
+                None,
+                None,
+                message,
+                pointer,
+                describe(&name),
+                None,
+                true,
+            );
+        }
+    }
+}
+
+enum EventKind {
+    Value(Value),
+    Key(String),
+    Undeclared,
+}
+
+fn collect(
+    error: &jsonschema::ValidationError<'_>,
+    choices: &Choices,
+    out: &mut Vec<(String, String)>,
+    depth: usize,
+) {
+    let pointer = error.instance_path().to_string();
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { .. } => {}
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context }
+            if depth < 8 =>
+        {
+            let schema_path = error.schema_path().to_string();
+            let chosen = choices.iter().find_map(|(ip, bp)| {
+                let i = bp
+                    .strip_prefix(&schema_path)?
+                    .strip_prefix('/')?
+                    .parse::<usize>()
+                    .ok()?;
+                (ip == &pointer).then_some(i)
+            });
+            // Otherwise the branch whose complaints all lie below this value, fewest first.
+            let chosen = chosen.or_else(|| {
+                context
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, errs)| {
+                        errs.iter()
+                            .all(|e| e.instance_path().to_string().len() > pointer.len())
+                    })
+                    .min_by_key(|(_, errs)| errs.len())
+                    .map(|(i, _)| i)
+            });
+            match chosen.and_then(|i| context.get(i)) {
+                Some(errs) if !errs.is_empty() => errs
+                    .iter()
+                    .for_each(|e| collect(e, choices, out, depth + 1)),
+                _ => out.push((
+                    pointer,
+                    "the value fits none of the shapes the schema allows".into(),
+                )),
+            }
+        }
+        _ => out.push((pointer, error.masked().to_string())),
+    }
+}
+
+fn label(c: Category) -> &'static str {
+    match c {
+        Category::Email => "e-mail address",
+        Category::IpAddress => "IP address",
+        Category::Hostname => "host name",
+        Category::Url => "URL",
+        Category::MacAddress => "MAC address",
+        Category::FilePath => "file path",
+        Category::Credential => "credential",
+        Category::PhoneNumber => "telephone number",
+        Category::PaymentCard => "payment card number",
+        Category::Iban => "IBAN",
+        Category::FreeText => "free text",
+        _ => "personal data",
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// Unescaped segments of a pointer.
+fn segments(pointer: &str) -> Vec<&str> {
+    pointer.split('/').skip(1).collect()
+}
+
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// Parses, picks the kind, and audits.
+pub(crate) fn audit(
+    products: &[CompiledProduct],
+    scanner: &Scanner,
+    limits: &Limits,
+    body: &[u8],
+    show_evidence: bool,
+) -> Audit {
+    if body.len() > limits.max_body_bytes {
+        return Audit::failed(AuditError::TooLarge {
+            size: body.len(),
+            limit: limits.max_body_bytes,
+        });
+    }
+    let (value, dups) = match json::parse(body) {
+        Ok(x) => x,
+        Err(ParseError {
+            message,
+            line,
+            column,
+        }) => {
+            return Audit::failed(AuditError::Syntax {
+                message,
+                line,
+                column,
+            });
+        }
+    };
+    audit_value(products, scanner, value, &dups, show_evidence)
+}
+
+pub(crate) fn audit_value(
+    products: &[CompiledProduct],
+    scanner: &Scanner,
+    value: Value,
+    dups: &[String],
+    show_evidence: bool,
+) -> Audit {
+    let mut best: Option<(i64, &CompiledProduct, &CompiledKind)> = None;
+    for p in products {
+        for k in &p.kinds {
+            if let Some(score) = k.fit(&value)
+                && best.is_none_or(|(s, ..)| score > s)
+            {
+                best = Some((score, p, k));
+            }
+        }
+    }
+    let Some((_, product, kind)) = best else {
+        let names: Vec<&str> = products.iter().map(|p| p.policy.product.as_str()).collect();
+        return Audit::failed(AuditError::NoMatch {
+            products: names.join(", "),
+        });
+    };
+    let mut run = Run::new(product, kind, scanner, show_evidence);
+    run.duplicates(dups);
+    let choices = run.walk(&value);
+    run.schema_errors(&value, &choices);
+    let mut findings = run.findings;
+    findings.sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
+    let report = if findings.iter().all(|f| f.severity == Severity::Info) {
+        kind.kind.deserialize(&value).ok()
+    } else {
+        None
+    };
+    Audit {
+        product: Some(kind.kind.product),
+        kind: Some(kind.kind),
+        findings,
+        report,
+        error: None,
+    }
+}

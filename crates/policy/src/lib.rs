@@ -1,0 +1,329 @@
+//! Audits one telemetry report against its product's schema and privacy policy.
+//!
+//! # Brief overview
+//!
+//! This crate owns the policy files (`policies/<product>.toml`: promises as rules, per-field
+//! allowances, declared exceptions) and the engine that applies them. Given the raw bytes of
+//! one report, an [`Auditor`]:
+//!
+//! 1. parses the body, recording duplicate object keys (serde_json keeps the last copy, other
+//!    parsers the first, so a duplicate is a smuggling channel);
+//! 2. picks the report kind by shape and validates against its generated JSON Schema
+//!    (compiled once);
+//! 3. walks the report alongside the schema, reporting members the schema does not declare,
+//!    and runs the detectors over every string value and every data-bearing object key, gated
+//!    by the field's privacy class (`x-privacy`) and the policy's allowances;
+//! 4. reports declared exceptions at their lower severity, since they still contradict a
+//!    promise.
+//!
+//! Findings carry a JSON pointer, category, severity, rule, message, redacted evidence (the
+//! raw value only with [`AuditOptions::show_evidence`]) and a fingerprint that holds no raw
+//! value. The crate knows the report models and the detectors; it knows nothing of capture
+//! formats (HAR, NDJSON, query strings) or output formats.
+//!
+//! # For collectors
+//!
+//! Build the auditor once and share it across threads; each audit is independent.
+//!
+//! ```
+//! use privaudit_policy::{Auditor, Verdict};
+//!
+//! let auditor = Auditor::for_product("introvox").unwrap();
+//! let clean = br#"{"instanceHash":"e074cb38f98e37e39002a2c787a6af29293876e137437c05e0f68c7020ac4fb8",
+//!   "totalUsers":58,"activeUsers30d":31,"introvoxVersion":"1.2.0","nextcloudVersion":"30.0.2.2",
+//!   "phpVersion":"8.2.24","totalSteps":{"en":6},"enabledLanguages":["en"],"wizardEnabled":true,
+//!   "wizardStartedCount":41,"wizardCompletedCount":29,"wizardSkippedCount":9,
+//!   "usersStartedWizard":41,"usersCompletedWizard":29}"#;
+//! let audit = auditor.audit(clean);
+//! assert_eq!(audit.verdict(), Verdict::Clean);
+//! assert!(audit.report.is_some(), "typed access to a clean report");
+//!
+//! let leaky = String::from_utf8_lossy(clean).replace(r#""en":6"#, r#""jan@example.nl":6"#);
+//! let audit = auditor.audit(leaky.as_bytes());
+//! let f = &audit.findings[0];
+//! assert_eq!((f.pointer.as_str(), f.category), ("/totalSteps/jan@example.nl", "email"));
+//! assert_eq!(f.evidence.shown(), "j***@***.nl");
+//! assert!(matches!(audit.verdict(), Verdict::Findings(_)));
+//! ```
+#![deny(missing_docs)]
+
+mod engine;
+mod json;
+mod policy;
+mod redact;
+mod shape;
+
+pub use policy::{CATEGORIES, Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
+pub use privaudit_reports::{Report, ReportKind};
+
+use engine::CompiledProduct;
+use privaudit_detect::Scanner;
+use std::fmt;
+use std::ops::Range;
+
+/// Input limits. A body over the limit is refused, not truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest body audited, in bytes (default 4 MiB). Nesting is bounded at 128 levels by
+    /// the JSON parser.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 4 << 20,
+        }
+    }
+}
+
+/// Options of an audit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditOptions {
+    /// Keep the raw matched text in [`Evidence::raw`]. Off by default: the auditor must not
+    /// become a leak.
+    pub show_evidence: bool,
+    /// Input limits.
+    pub limits: Limits,
+}
+
+/// What was found, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The redacted form (`j***@***.de`); empty for structural findings without a value.
+    pub redacted: String,
+    /// The raw matched text, only when [`AuditOptions::show_evidence`] is set.
+    pub raw: Option<String>,
+}
+
+impl Evidence {
+    /// The raw text when it was requested, else the redacted form.
+    pub fn shown(&self) -> &str {
+        self.raw.as_deref().unwrap_or(&self.redacted)
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// RFC 6901 pointer to the value, or to the member for a key, an undeclared member or a
+    /// duplicate.
+    pub pointer: String,
+    /// One of [`CATEGORIES`].
+    pub category: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Id of the broken rule.
+    pub rule: String,
+    /// What was found and which promise it breaks.
+    pub message: String,
+    /// Redacted evidence.
+    pub evidence: Evidence,
+    /// Byte span of the match inside the string (value or key), where one applies.
+    pub span: Option<Range<usize>>,
+    /// Whether the finding is about the member's key rather than its value.
+    pub on_key: bool,
+    /// Stable id: a truncated SHA-256 over product, kind, pointer, category, rule and the
+    /// matched text. It holds no raw value and changes when the leaked value changes.
+    pub fingerprint: String,
+}
+
+/// Why a body could not be audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditError {
+    /// Not JSON.
+    Syntax {
+        /// The parser's complaint.
+        message: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// Over [`Limits::max_body_bytes`].
+    TooLarge {
+        /// Body size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The body matches no report kind of the auditor's products.
+    NoMatch {
+        /// The products tried.
+        products: String,
+    },
+}
+
+impl fmt::Display for AuditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuditError::Syntax {
+                message,
+                line,
+                column,
+            } => write!(
+                f,
+                "not valid JSON: {message} at line {line}, column {column}"
+            ),
+            AuditError::TooLarge { size, limit } => {
+                write!(f, "body of {size} bytes exceeds the limit of {limit} bytes")
+            }
+            AuditError::NoMatch { products } => write!(f, "matches no report kind of {products}"),
+        }
+    }
+}
+
+impl std::error::Error for AuditError {}
+
+/// The outcome of one audit.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    /// The product the report belongs to.
+    pub product: Option<&'static str>,
+    /// The report kind picked by shape.
+    pub kind: Option<&'static ReportKind>,
+    /// Findings, ordered by pointer and category.
+    pub findings: Vec<Finding>,
+    /// The typed report, when the audit found nothing above `info`.
+    pub report: Option<Report>,
+    /// Why the body could not be audited.
+    pub error: Option<AuditError>,
+}
+
+/// A summary of an [`Audit`], for a collector's accept/reject decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing found.
+    Clean,
+    /// Findings, with the highest severity among them.
+    Findings(Severity),
+    /// The body could not be audited.
+    Rejected,
+}
+
+impl Audit {
+    fn failed(error: AuditError) -> Audit {
+        Audit {
+            product: None,
+            kind: None,
+            findings: Vec::new(),
+            report: None,
+            error: Some(error),
+        }
+    }
+
+    /// The verdict.
+    pub fn verdict(&self) -> Verdict {
+        if self.error.is_some() {
+            return Verdict::Rejected;
+        }
+        match self.findings.iter().map(|f| f.severity).max() {
+            None => Verdict::Clean,
+            Some(s) => Verdict::Findings(s),
+        }
+    }
+}
+
+/// Compiled policies and schemas for one product or all; cheap to share across threads.
+pub struct Auditor {
+    products: Vec<CompiledProduct>,
+    scanner: Scanner,
+    options: AuditOptions,
+}
+
+impl fmt::Debug for Auditor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self
+            .products
+            .iter()
+            .map(|p| p.policy.product.as_str())
+            .collect();
+        f.debug_struct("Auditor").field("products", &ids).finish()
+    }
+}
+
+impl Auditor {
+    /// An auditor for one product with its shipped policy.
+    pub fn for_product(product: &str) -> Result<Auditor, PolicyError> {
+        let policy = Policy::builtin(product).ok_or_else(|| PolicyError {
+            origin: product.into(),
+            message: "unknown product".into(),
+        })?;
+        Auditor::with_policies(vec![policy])
+    }
+
+    /// An auditor for every product; the product is detected by shape.
+    pub fn all() -> Auditor {
+        let policies = privaudit_reports::catalog()
+            .iter()
+            .filter_map(|p| Policy::builtin(p.id))
+            .collect();
+        Auditor::with_policies(policies).expect("shipped policies compile")
+    }
+
+    /// An auditor for the given policies.
+    pub fn with_policies(policies: Vec<Policy>) -> Result<Auditor, PolicyError> {
+        let mut products = Vec::new();
+        for policy in policies {
+            let origin = policy.product.clone();
+            products.push(
+                CompiledProduct::new(policy).map_err(|message| PolicyError { origin, message })?,
+            );
+        }
+        Ok(Auditor {
+            products,
+            scanner: Scanner::new(),
+            options: AuditOptions::default(),
+        })
+    }
+
+    /// Sets the options.
+    pub fn with_options(mut self, options: AuditOptions) -> Auditor {
+        self.options = options;
+        self
+    }
+
+    /// The policies, in product order.
+    pub fn policies(&self) -> impl Iterator<Item = &Policy> {
+        self.products.iter().map(|p| &p.policy)
+    }
+
+    /// Audits one body. Never panics; malformed input yields [`Audit::error`].
+    pub fn audit(&self, body: &[u8]) -> Audit {
+        engine::audit(
+            &self.products,
+            &self.scanner,
+            &self.options.limits,
+            body,
+            self.options.show_evidence,
+        )
+    }
+
+    /// Audits one body as a given product only (for callers who know the endpoint).
+    pub fn audit_as(&self, product: &str, body: &[u8]) -> Audit {
+        match self
+            .products
+            .iter()
+            .position(|p| p.policy.product == product)
+        {
+            Some(i) => engine::audit(
+                &self.products[i..=i],
+                &self.scanner,
+                &self.options.limits,
+                body,
+                self.options.show_evidence,
+            ),
+            None => Audit::failed(AuditError::NoMatch {
+                products: product.to_string(),
+            }),
+        }
+    }
+}
+
+/// Looks up a rule of any shipped policy by id (`introvox/no-urls-or-domain-names`).
+pub fn explain(rule_id: &str) -> Option<(Policy, Rule)> {
+    let product = rule_id.split('/').next()?;
+    let policy = Policy::builtin(product)?;
+    let rule = policy.rule(rule_id)?.clone();
+    Some((policy, rule))
+}

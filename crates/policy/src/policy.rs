@@ -1,0 +1,379 @@
+//! Policy files: a product's promises as rules, per-field allowances and declared exceptions.
+
+use privaudit_detect::Category as Detected;
+use serde::Deserialize;
+use std::fmt;
+
+/// Finding categories: the detector categories, `identifier` (a value that points at one
+/// customer, licence or person record), and the structural ones.
+pub const CATEGORIES: [&str; 15] = [
+    "email",
+    "ip_address",
+    "hostname",
+    "url",
+    "mac_address",
+    "file_path",
+    "credential",
+    "phone_number",
+    "payment_card",
+    "iban",
+    "free_text",
+    "identifier",
+    "undeclared_field",
+    "duplicate_key",
+    "schema_violation",
+];
+
+const _: () = assert!(Detected::ALL.len() + 4 == CATEGORIES.len());
+
+/// How serious a finding is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never fails a run.
+    Info,
+    /// A small deviation.
+    Low,
+    /// A promise is bent.
+    Medium,
+    /// A promise is broken.
+    High,
+}
+
+impl Severity {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
+    /// Parses a stable name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A document a rule comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Id rules refer to.
+    pub id: String,
+    /// Title of the document.
+    pub title: String,
+    /// Where it is found.
+    pub location: String,
+}
+
+/// One promise, as a rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// `product/name`.
+    pub id: String,
+    /// The promise in one sentence.
+    pub statement: String,
+    /// Id of the [`Source`].
+    pub source: String,
+    /// Section of the source.
+    pub section: String,
+    /// Finding categories the rule forbids.
+    pub forbids: Vec<String>,
+    /// Severity of a breach.
+    pub severity: Severity,
+    /// Whether the rule follows from what the document announces rather than an explicit
+    /// promise.
+    pub derived: bool,
+}
+
+/// Allowances and constraints for the fields a pointer pattern matches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRule {
+    /// RFC 6901 pointer pattern; `*` matches one segment, `**` any number.
+    pub pointer: String,
+    /// Categories accepted in this field (while the value matches `pattern`, if any).
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Longest accepted string, in characters.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Regular expression the whole string value must match.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Severity of a value that breaks `pattern` or `max_length`; defaults to that of the
+    /// rule forbidding `schema_violation`. `info` suits a contradiction every report of the
+    /// product carries.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A documented exception: the product admits sending something a promise rules out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// Pointer pattern of the field.
+    pub pointer: String,
+    /// The rule the field contradicts.
+    pub rule: String,
+    /// The category reported; defaults to the rule's first.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Severity of the contradiction (lower than the rule's).
+    pub severity: Severity,
+    /// The product's reason, and why it still contradicts the promise.
+    pub justification: String,
+}
+
+/// A product's policy file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Product id.
+    pub product: String,
+    /// What the product sends, in a sentence.
+    pub summary: String,
+    /// Documents.
+    #[serde(default)]
+    pub source: Vec<Source>,
+    /// Promises.
+    #[serde(default)]
+    pub rule: Vec<Rule>,
+    /// Field allowances.
+    #[serde(default)]
+    pub field: Vec<FieldRule>,
+    /// Declared exceptions.
+    #[serde(default)]
+    pub exception: Vec<Exception>,
+}
+
+/// A policy that does not hold together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// Where the policy came from.
+    pub origin: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin, self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+static BUILTIN: &[(&str, &str)] = &[
+    ("introvox", include_str!("../../../policies/introvox.toml")),
+    ("roomvox", include_str!("../../../policies/roomvox.toml")),
+    ("kopano", include_str!("../../../policies/kopano.toml")),
+    (
+        "mattermost",
+        include_str!("../../../policies/mattermost.toml"),
+    ),
+    (
+        "community-scripts",
+        include_str!("../../../policies/community-scripts.toml"),
+    ),
+];
+
+impl Policy {
+    /// Parses and checks a policy file.
+    pub fn from_toml(origin: &str, text: &str) -> Result<Policy, PolicyError> {
+        let err = |message: String| PolicyError {
+            origin: origin.to_string(),
+            message,
+        };
+        let policy: Policy = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        policy.check().map_err(err)?;
+        Ok(policy)
+    }
+
+    /// The policy shipped for a product (`policies/<product>.toml`, built into the binary).
+    pub fn builtin(product: &str) -> Option<Policy> {
+        let (_, text) = BUILTIN.iter().find(|(p, _)| *p == product)?;
+        let origin = format!("policies/{product}.toml");
+        // The shipped policies are checked by the test suite; a broken one is a build defect.
+        Some(Policy::from_toml(&origin, text).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    /// Looks up a rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rule.iter().find(|r| r.id == id)
+    }
+
+    /// The rule that forbids a category.
+    pub fn rule_for(&self, category: &str) -> Option<&Rule> {
+        self.rule
+            .iter()
+            .find(|r| r.forbids.iter().any(|c| c == category))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if privaudit_reports::product(&self.product).is_none() {
+            return Err(format!("unknown product `{}`", self.product));
+        }
+        let known = |c: &String| CATEGORIES.contains(&c.as_str());
+        for (i, rule) in self.rule.iter().enumerate() {
+            if !rule.id.starts_with(&format!("{}/", self.product)) {
+                return Err(format!(
+                    "rule `{}` must start with `{}/`",
+                    rule.id, self.product
+                ));
+            }
+            if self.rule[..i].iter().any(|r| r.id == rule.id) {
+                return Err(format!("rule `{}` is declared twice", rule.id));
+            }
+            if !self.source.iter().any(|s| s.id == rule.source) {
+                return Err(format!(
+                    "rule `{}` cites unknown source `{}`",
+                    rule.id, rule.source
+                ));
+            }
+            if let Some(c) = rule.forbids.iter().find(|c| !known(c)) {
+                return Err(format!("rule `{}` forbids unknown category `{c}`", rule.id));
+            }
+        }
+        for c in CATEGORIES {
+            let n = self
+                .rule
+                .iter()
+                .filter(|r| r.forbids.iter().any(|x| x == c))
+                .count();
+            if n != 1 {
+                return Err(format!(
+                    "category `{c}` must be forbidden by exactly one rule, found {n}"
+                ));
+            }
+        }
+        for f in &self.field {
+            check_pattern(&f.pointer)?;
+            if let Some(c) = f.allow.iter().find(|c| !known(c)) {
+                return Err(format!(
+                    "field `{}` allows unknown category `{c}`",
+                    f.pointer
+                ));
+            }
+            if let Some(p) = &f.pattern {
+                regex::Regex::new(p)
+                    .map_err(|e| format!("field `{}`: bad pattern: {e}", f.pointer))?;
+            }
+        }
+        for e in &self.exception {
+            check_pattern(&e.pointer)?;
+            let rule = self.rule(&e.rule).ok_or_else(|| {
+                format!(
+                    "exception at `{}` names unknown rule `{}`",
+                    e.pointer, e.rule
+                )
+            })?;
+            if let Some(c) = &e.category
+                && !rule.forbids.contains(c)
+            {
+                return Err(format!(
+                    "exception at `{}`: rule `{}` does not forbid `{c}`",
+                    e.pointer, e.rule
+                ));
+            }
+            if e.severity >= rule.severity {
+                return Err(format!(
+                    "exception at `{}` must be less severe than its rule",
+                    e.pointer
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_pattern(p: &str) -> Result<(), String> {
+    if !p.starts_with('/') {
+        return Err(format!("pointer pattern `{p}` must start with `/`"));
+    }
+    Ok(())
+}
+
+/// Whether a pointer pattern (`*` one segment, `**` any number) matches a pointer's segments.
+pub(crate) fn pattern_matches(pattern: &str, segments: &[&str]) -> bool {
+    fn go(pat: &[&str], seg: &[&str]) -> bool {
+        match pat.split_first() {
+            None => seg.is_empty(),
+            Some((&"**", rest)) => (0..=seg.len()).any(|i| go(rest, &seg[i..])),
+            Some((p, rest)) => {
+                !seg.is_empty() && (*p == "*" || *p == seg[0]) && go(rest, &seg[1..])
+            }
+        }
+    }
+    let pat: Vec<&str> = pattern.split('/').skip(1).collect();
+    go(&pat, segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_policy_loads() {
+        for product in privaudit_reports::catalog() {
+            let policy = Policy::builtin(product.id).expect("a policy per product");
+            assert_eq!(policy.product, product.id);
+        }
+    }
+
+    #[test]
+    fn broken_policies_are_refused_with_a_reason() {
+        let text = BUILTIN[0].1;
+        let unknown_key = format!("{text}\nsurprise = 1\n");
+        assert!(
+            Policy::from_toml("x", &unknown_key)
+                .unwrap_err()
+                .message
+                .contains("surprise")
+        );
+        let bad_category = text.replacen("\"email\"", "\"emial\"", 1);
+        assert!(
+            Policy::from_toml("x", &bad_category)
+                .unwrap_err()
+                .message
+                .contains("emial")
+        );
+    }
+
+    #[test]
+    fn pointer_patterns() {
+        assert!(pattern_matches(
+            "/batch/*/properties/customer_id",
+            &["batch", "3", "properties", "customer_id"]
+        ));
+        assert!(!pattern_matches(
+            "/batch/*/properties/customer_id",
+            &["batch", "properties", "customer_id"]
+        ));
+        assert!(pattern_matches("/stats/**", &["stats", "a", "value"]));
+        assert!(pattern_matches("/error", &["error"]));
+        assert!(!pattern_matches("/error", &["error", "x"]));
+    }
+}

@@ -1,0 +1,181 @@
+//! The collector-facing API: errors, limits, product selection, redaction, and no panic on any
+//! input.
+
+use privaudit_policy::{AuditError, AuditOptions, Auditor, Limits, Verdict};
+use proptest::prelude::*;
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn syntax_errors_name_line_and_column() {
+    let audit = Auditor::all().audit(b"{\n  \"totalUsers\": 3,\n  oops\n}");
+    match audit.error {
+        Some(AuditError::Syntax { line, column, .. }) => assert_eq!((line, column), (3, 3)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(audit.verdict(), Verdict::Rejected);
+}
+
+#[test]
+fn bodies_over_the_limit_are_refused() {
+    let auditor = Auditor::all().with_options(AuditOptions {
+        limits: Limits { max_body_bytes: 64 },
+        ..Default::default()
+    });
+    let audit = auditor.audit(&fixture("introvox/daily-report-1.7.6.json"));
+    assert!(
+        matches!(audit.error, Some(AuditError::TooLarge { limit: 64, .. })),
+        "{:?}",
+        audit.error
+    );
+}
+
+#[test]
+fn the_product_is_detected_by_shape() {
+    let auditor = Auditor::all();
+    for (path, product, kind) in [
+        (
+            "introvox/daily-report-1.7.6.json",
+            "introvox",
+            "daily-report",
+        ),
+        (
+            "roomvox/daily-report-b-b2.json",
+            "roomvox",
+            "daily-report-b",
+        ),
+        ("kopano/survey-8.7.json", "kopano", "survey"),
+        (
+            "mattermost/security-check.json",
+            "mattermost",
+            "security-check",
+        ),
+        (
+            "mattermost/diagnostics-batch-v8.json",
+            "mattermost",
+            "diagnostics-batch",
+        ),
+        (
+            "community-scripts/pve-tool-report.json",
+            "community-scripts",
+            "pve-tool-report",
+        ),
+    ] {
+        let audit = auditor.audit(&fixture(path));
+        assert_eq!(
+            (audit.product, audit.kind.map(|k| k.kind)),
+            (Some(product), Some(kind)),
+            "{path}"
+        );
+    }
+    let audit = auditor.audit(br#"{"hello": "world"}"#);
+    assert!(
+        matches!(audit.error, Some(AuditError::NoMatch { .. })),
+        "{:?}",
+        audit.error
+    );
+    // Forcing the product: a kopano survey is no IntroVox report.
+    let audit = auditor.audit_as("introvox", &fixture("kopano/survey-8.7.json"));
+    assert!(audit.error.is_some());
+}
+
+#[test]
+fn raw_evidence_only_on_request() {
+    let body = fixture("introvox/leaks/daily-report-email-server-region.json");
+    let raw = String::from_utf8_lossy(&body);
+    let start = raw.find("\"serverRegion\":\"").unwrap() + 16;
+    let email = &raw[start..raw[start..].find('"').unwrap() + start];
+    let redacted = Auditor::for_product("introvox").unwrap().audit(&body);
+    for f in &redacted.findings {
+        assert!(f.evidence.raw.is_none());
+        assert!(!format!("{} {} {}", f.message, f.evidence.shown(), f.fingerprint).contains(email));
+    }
+    let shown = Auditor::for_product("introvox")
+        .unwrap()
+        .with_options(AuditOptions {
+            show_evidence: true,
+            ..Default::default()
+        })
+        .audit(&body);
+    assert_eq!(shown.findings[0].evidence.shown(), email);
+    assert_eq!(
+        shown.findings[0].fingerprint, redacted.findings[0].fingerprint,
+        "fingerprint does not depend on display"
+    );
+}
+
+#[test]
+fn an_auditor_is_shared_across_threads() {
+    let auditor = std::sync::Arc::new(Auditor::all());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let a = auditor.clone();
+            std::thread::spawn(move || {
+                a.audit(&fixture("mattermost/diagnostics-batch-current.json"))
+                    .verdict()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), Verdict::Clean);
+    }
+}
+
+fn auditor() -> &'static Auditor {
+    static A: std::sync::OnceLock<Auditor> = std::sync::OnceLock::new();
+    A.get_or_init(Auditor::all)
+}
+
+/// Mutations of real reports: the engine's hardest inputs are near-valid ones.
+fn mutated() -> impl Strategy<Value = Vec<u8>> {
+    let files = vec![
+        "introvox/daily-report-1.7.6.json",
+        "roomvox/daily-report-a-empty.json",
+        "kopano/survey-8.7.json",
+        "mattermost/diagnostics-batch-current.json",
+        "community-scripts/install-report-lxc-failed.json",
+    ];
+    (
+        prop::sample::select(files),
+        any::<prop::sample::Index>(),
+        prop::collection::vec(any::<u8>(), 0..8),
+        0..3usize,
+    )
+        .prop_map(|(f, at, bytes, op)| {
+            let mut body = fixture(f);
+            let i = at.index(body.len() + 1);
+            match op {
+                0 => body.splice(i..i, bytes).for_each(drop),
+                1 => body.truncate(i),
+                _ => {
+                    let end = (i + bytes.len()).min(body.len());
+                    body.splice(i..end, bytes).for_each(drop);
+                }
+            }
+            body
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn no_bytes_make_the_engine_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = auditor().audit(&body);
+    }
+
+    #[test]
+    fn no_mutated_report_makes_the_engine_panic(body in mutated()) {
+        let audit = auditor().audit(&body);
+        for f in &audit.findings {
+            prop_assert!(privaudit_policy::CATEGORIES.contains(&f.category));
+            prop_assert!(f.pointer.is_empty() || f.pointer.starts_with('/'));
+        }
+    }
+}
