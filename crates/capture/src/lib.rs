@@ -1,0 +1,453 @@
+//! Reads captured telemetry into records: one JSON body per report, with where it came from.
+//!
+//! # Brief overview
+//!
+//! A capture is detected by content, with the file name as a hint: gzip (by its magic bytes,
+//! decompressed up to [`Limits::max_decompressed_bytes`]); a HAR 1.2 capture (`log.entries`);
+//! one JSON report; NDJSON (one report per non-blank line); a list of URLs or query strings
+//! (one per line); or a form body. Query strings and form bodies become a flat JSON object of
+//! decoded parameters, duplicates kept, so the engine sees every copy.
+//!
+//! In a HAR, an entry is audited when its request path ends in a known endpoint (hosts are
+//! configurable, paths are not); other entries are skipped and counted. Entries keep their
+//! index in `log.entries` as the record number.
+//!
+//! This crate knows capture formats only: nothing of products' schemas, policies, detectors or
+//! output formats. Endpoints are passed in by the caller.
+
+use std::io::Read;
+
+/// Input limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest input read, compressed or not (default 256 MiB).
+    pub max_input_bytes: u64,
+    /// Largest size a gzip input may inflate to (default 256 MiB): a bound against
+    /// decompression bombs.
+    pub max_decompressed_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 256 << 20,
+            max_decompressed_bytes: 256 << 20,
+        }
+    }
+}
+
+/// The format a capture was read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON report.
+    Json,
+    /// One JSON report per non-blank line.
+    Ndjson,
+    /// A HAR capture.
+    Har,
+    /// URLs or query strings, one per line.
+    QueryLines,
+    /// One form body.
+    Form,
+}
+
+impl Format {
+    /// Stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Har => "har",
+            Format::QueryLines => "query",
+            Format::Form => "form",
+        }
+    }
+}
+
+/// One report found in a capture.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// 0-based index in its source: NDJSON record, HAR entry, URL-list line.
+    pub index: usize,
+    /// 1-based line in the (decompressed) source where the record starts, when it has one.
+    pub line: Option<usize>,
+    /// The endpoint the record was sent to, when the capture says (HAR, URL lists).
+    pub endpoint: Option<String>,
+    /// The report as JSON bytes.
+    pub body: Result<Vec<u8>, String>,
+}
+
+/// A capture read into records.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Format detected.
+    pub format: Format,
+    /// Whether the input was gzip-compressed.
+    pub gzip: bool,
+    /// Records to audit.
+    pub records: Vec<Record>,
+    /// HAR entries (or lines) that go to no known endpoint.
+    pub skipped: usize,
+}
+
+/// Reads `input` (its name is a hint only); `endpoints` are the request paths of known
+/// report kinds.
+pub fn read(
+    name: &str,
+    input: &[u8],
+    endpoints: &[&str],
+    limits: &Limits,
+) -> Result<Capture, String> {
+    if input.len() as u64 > limits.max_input_bytes {
+        return Err(format!(
+            "input of {} bytes exceeds the limit of {} bytes",
+            input.len(),
+            limits.max_input_bytes
+        ));
+    }
+    let (data, gzip) = if input.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        let mut decoder =
+            flate2::read::MultiGzDecoder::new(input).take(limits.max_decompressed_bytes + 1);
+        decoder
+            .read_to_end(&mut out)
+            .map_err(|e| format!("gzip: {e}"))?;
+        if out.len() as u64 > limits.max_decompressed_bytes {
+            return Err(format!(
+                "gzip input inflates beyond the limit of {} bytes",
+                limits.max_decompressed_bytes
+            ));
+        }
+        (out, true)
+    } else {
+        (input.to_vec(), false)
+    };
+    let mut capture = detect(name, &data, endpoints)?;
+    capture.gzip = gzip;
+    Ok(capture)
+}
+
+fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String> {
+    let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8 text: {e}"))?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let lower = name.to_ascii_lowercase();
+    let capture = |format, records| Capture {
+        format,
+        gzip: false,
+        records,
+        skipped: 0,
+    };
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let hinted_ndjson = lower.ends_with(".ndjson")
+            || lower.ends_with(".jsonl")
+            || lower.contains(".ndjson.")
+            || lower.contains(".jsonl.");
+        if !hinted_ndjson && let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
+            if value
+                .get("log")
+                .and_then(|l| l.get("entries"))
+                .is_some_and(|e| e.is_array())
+            {
+                return har(&value, endpoints);
+            }
+            let line = text
+                .lines()
+                .position(|l| !l.trim().is_empty())
+                .map(|i| i + 1);
+            return Ok(capture(
+                Format::Json,
+                vec![Record {
+                    index: 0,
+                    line,
+                    endpoint: None,
+                    body: Ok(trimmed.as_bytes().to_vec()),
+                }],
+            ));
+        }
+        // NDJSON, or one JSON document that does not parse (reported as one bad record).
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
+        if hinted_ndjson
+            || lines.len() > 1 && lines.iter().all(|(_, l)| l.trim_start().starts_with('{'))
+        {
+            let records = lines
+                .iter()
+                .enumerate()
+                .map(|(index, (n, l))| Record {
+                    index,
+                    line: Some(n + 1),
+                    endpoint: None,
+                    body: Ok(l.trim().as_bytes().to_vec()),
+                })
+                .collect();
+            return Ok(capture(Format::Ndjson, records));
+        }
+        return Ok(capture(
+            Format::Json,
+            vec![Record {
+                index: 0,
+                line: Some(1),
+                endpoint: None,
+                body: Ok(trimmed.as_bytes().to_vec()),
+            }],
+        ));
+    }
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        return Err("empty input".into());
+    }
+    let looks_like_url = |l: &str| l.contains("://") || l.starts_with('/') || l.contains('?');
+    if lines.len() == 1 && !looks_like_url(lines[0].1) && lines[0].1.contains('=') {
+        let body = form_to_json(lines[0].1.trim().as_bytes());
+        return Ok(capture(
+            Format::Form,
+            vec![Record {
+                index: 0,
+                line: Some(lines[0].0 + 1),
+                endpoint: None,
+                body: Ok(body),
+            }],
+        ));
+    }
+    let records = lines
+        .iter()
+        .enumerate()
+        .map(|(index, (n, l))| {
+            let l = l.trim();
+            let (path, query) = split_url(l);
+            let endpoint = path
+                .and_then(|p| endpoint_of(p, endpoints))
+                .map(str::to_string);
+            let body = if query.is_empty() && path.is_some() {
+                Err("the URL has no query string".to_string())
+            } else {
+                Ok(form_to_json(query.as_bytes()))
+            };
+            Record {
+                index,
+                line: Some(n + 1),
+                endpoint,
+                body,
+            }
+        })
+        .collect();
+    Ok(capture(Format::QueryLines, records))
+}
+
+/// Splits a URL, a path with a query, or a bare query string into (path, query).
+fn split_url(l: &str) -> (Option<&str>, &str) {
+    let l = l.split('#').next().unwrap_or(l);
+    match l.split_once('?') {
+        Some((before, query)) => {
+            let path = match before.find("://") {
+                Some(i) => before[i + 3..]
+                    .find('/')
+                    .map_or("/", |j| &before[i + 3 + j..]),
+                None => before,
+            };
+            (Some(path), query)
+        }
+        None if l.contains("://") || l.starts_with('/') => (Some(l), ""),
+        None => (None, l),
+    }
+}
+
+/// The known endpoint a request path ends in.
+fn endpoint_of<'a>(path: &str, endpoints: &[&'a str]) -> Option<&'a str> {
+    let path = path.trim_end_matches('/');
+    endpoints
+        .iter()
+        .copied()
+        .filter(|e| path.ends_with(e.trim_end_matches('/')))
+        .max_by_key(|e| e.len())
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs as a JSON object, duplicates kept (the
+/// engine reports them).
+pub fn form_to_json(query: &[u8]) -> Vec<u8> {
+    let mut out = String::from("{");
+    for (i, (k, v)) in form_urlencoded::parse(query).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::from(k.as_ref()).to_string());
+        out.push(':');
+        out.push_str(&serde_json::Value::from(v.as_ref()).to_string());
+    }
+    out.push('}');
+    out.into_bytes()
+}
+
+fn har(value: &serde_json::Value, endpoints: &[&str]) -> Result<Capture, String> {
+    let entries = value["log"]["entries"]
+        .as_array()
+        .ok_or("HAR without log.entries")?;
+    let mut records = Vec::new();
+    let mut skipped = 0;
+    for (index, entry) in entries.iter().enumerate() {
+        let request = &entry["request"];
+        let url = request["url"].as_str().unwrap_or("");
+        let (path, query) = split_url(url);
+        let Some(endpoint) = path.and_then(|p| endpoint_of(p, endpoints)) else {
+            skipped += 1;
+            continue;
+        };
+        let post = &request["postData"];
+        let mime = post["mimeType"].as_str().unwrap_or("").to_ascii_lowercase();
+        let body = match post["text"].as_str() {
+            Some(text) if !text.is_empty() => {
+                let text = if post["encoding"].as_str() == Some("base64") {
+                    decode_base64(text)
+                } else {
+                    Ok(text.as_bytes().to_vec())
+                };
+                text.map(|t| {
+                    if mime.contains("x-www-form-urlencoded") {
+                        form_to_json(&t)
+                    } else {
+                        t
+                    }
+                })
+            }
+            _ if !query.is_empty() => Ok(form_to_json(query.as_bytes())),
+            _ => Err("the request has neither a body nor a query string".to_string()),
+        };
+        records.push(Record {
+            index,
+            line: None,
+            endpoint: Some(endpoint.to_string()),
+            body,
+        });
+    }
+    Ok(Capture {
+        format: Format::Har,
+        gzip: false,
+        records,
+        skipped,
+    })
+}
+
+fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in s.as_bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' | b'\n' | b'\r' => continue,
+            _ => return Err("invalid base64 in the HAR body".into()),
+        };
+        acc = acc << 6 | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EP: &[&str] = &["/api/telemetry/introvox", "/security", "/v1/batch"];
+
+    #[test]
+    fn query_strings_become_objects_with_duplicates_kept() {
+        let c = read(
+            "x.txt",
+            b"https://h.example/security?id=a%2Fb&v=1+2&id=c\n\n/security?uc=3\n",
+            EP,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(c.format, Format::QueryLines);
+        assert_eq!(c.records.len(), 2);
+        assert_eq!(
+            String::from_utf8(c.records[0].body.clone().unwrap()).unwrap(),
+            r#"{"id":"a/b","v":"1 2","id":"c"}"#
+        );
+        assert_eq!(
+            (c.records[1].line, c.records[1].endpoint.as_deref()),
+            (Some(3), Some("/security"))
+        );
+    }
+
+    #[test]
+    fn ndjson_and_json_and_form() {
+        let c = read(
+            "a.ndjson",
+            b"{\"a\":1}\n\n{\"b\":2}\n",
+            EP,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                c.format,
+                c.records.len(),
+                c.records[1].index,
+                c.records[1].line
+            ),
+            (Format::Ndjson, 2, 1, Some(3))
+        );
+        let c = read("a.json", b"{\n \"a\": 1\n}\n", EP, &Limits::default()).unwrap();
+        assert_eq!((c.format, c.records.len()), (Format::Json, 1));
+        let c = read("body", b"a=1&b=x%40y", EP, &Limits::default()).unwrap();
+        assert_eq!(c.format, Format::Form);
+        assert_eq!(
+            c.records[0].body.as_deref().unwrap(),
+            br#"{"a":"1","b":"x@y"}"#
+        );
+    }
+
+    #[test]
+    fn gzip_is_bounded() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&vec![b' '; 10_000]).unwrap();
+        enc.write_all(b"{\"a\":1}").unwrap();
+        let gz = enc.finish().unwrap();
+        let ok = read("x.json.gz", &gz, EP, &Limits::default()).unwrap();
+        assert!(ok.gzip);
+        let limits = Limits {
+            max_decompressed_bytes: 1000,
+            ..Limits::default()
+        };
+        assert!(
+            read("x.json.gz", &gz, EP, &limits)
+                .unwrap_err()
+                .contains("limit")
+        );
+    }
+
+    #[test]
+    fn har_entries_keep_their_index_and_unknown_ones_are_skipped() {
+        let har = br#"{"log":{"version":"1.2","entries":[
+            {"request":{"method":"GET","url":"https://cdn.example/app.js"}},
+            {"request":{"method":"POST","url":"https://x.example/api/telemetry/introvox","postData":{"mimeType":"application/json","text":"{\"a\":1}"}}},
+            {"request":{"method":"GET","url":"https://y.example/security?id=1&id=2"}}]}}"#;
+        let c = read("c.har", har, EP, &Limits::default()).unwrap();
+        assert_eq!((c.format, c.skipped), (Format::Har, 1));
+        assert_eq!(
+            c.records.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert_eq!(
+            c.records[1].body.as_deref().unwrap(),
+            br#"{"id":"1","id":"2"}"#
+        );
+    }
+}

@@ -1,0 +1,320 @@
+//! End to end: every input format, every output format, exit codes, baselines, and no raw
+//! evidence unless asked for.
+
+use assert_cmd::Command;
+use std::io::Write;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("privaudit")
+        .unwrap()
+        .current_dir(fixtures())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["audit", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = run(&all);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}")),
+    )
+}
+
+fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("privaudit-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    path
+}
+
+#[test]
+fn clean_fixtures_pass_and_leaks_fail() {
+    let (code, v) = json(&[
+        "introvox/daily-report-1.7.6.json",
+        "mattermost/diagnostics-batch-current.json",
+    ]);
+    assert_eq!(
+        (code, v["summary"]["findings"].as_u64()),
+        (0, Some(0)),
+        "{v}"
+    );
+    let (code, v) = json(&["introvox/leaks/daily-report-email-server-region.json"]);
+    assert_eq!(code, 1);
+    let f = &v["findings"][0];
+    assert_eq!(
+        (
+            f["pointer"].as_str(),
+            f["category"].as_str(),
+            f["product"].as_str(),
+            f["report"].as_str()
+        ),
+        (
+            Some("/serverRegion"),
+            Some("email"),
+            Some("introvox"),
+            Some("daily-report")
+        )
+    );
+    assert_eq!(f["record"], 0);
+    assert_eq!(v["version"], 1);
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(run(&["audit", "no/such/file.json"]).0, 2);
+    assert_eq!(run(&["audit", "--product", "nope", "introvox"]).0, 2);
+    assert_eq!(
+        run(&[
+            "audit",
+            "--fail-on",
+            "high",
+            "introvox/leaks/daily-report-wrong-type.json"
+        ])
+        .0,
+        0,
+        "low finding under --fail-on high"
+    );
+    // info findings never fail a run.
+    assert_eq!(
+        run(&["audit", "--fail-on", "info", "kopano/survey-8.7.json"]).0,
+        0
+    );
+    let bad = tmp("bad.json", b"{\"totalUsers\": 3,\n oops}");
+    let (code, v) = json(&[bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "{v}"
+    );
+}
+
+#[test]
+fn ndjson_har_query_form_and_gzip() {
+    let lines = [
+        std::fs::read_to_string(fixtures().join("introvox/daily-report-1.5.0.json")).unwrap(),
+        String::new(),
+        std::fs::read_to_string(fixtures().join("introvox/leaks/daily-report-email-key.json"))
+            .unwrap(),
+        "{broken".to_string(),
+    ]
+    .map(|l| l.replace('\n', ""));
+    let nd = tmp("reports.ndjson", lines.join("\n").as_bytes());
+    let (code, v) = json(&[nd.to_str().unwrap()]);
+    assert_eq!(code, 2, "the broken record is an input error");
+    assert_eq!(v["summary"]["records"], 3);
+    assert_eq!(
+        v["findings"][0]["record"], 1,
+        "records count non-blank lines"
+    );
+    assert_eq!(v["errors"][0]["record"], 2);
+
+    let body = serde_json::to_string(
+        &std::fs::read_to_string(
+            fixtures().join("introvox/leaks/daily-report-url-web-server.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let har = format!(
+        r#"{{"log":{{"version":"1.2","creator":{{"name":"t","version":"1"}},"entries":[
+        {{"request":{{"method":"GET","url":"https://nc.example/apps/files/","headers":[]}}}},
+        {{"request":{{"method":"POST","url":"https://lic.example/api/telemetry/introvox","postData":{{"mimeType":"application/json","text":{body}}}}}}},
+        {{"request":{{"method":"GET","url":"https://updates.example/security?id=abc&id=def&uc=1"}}}}]}}}}"#
+    );
+    let har = tmp("capture.har", har.as_bytes());
+    let (_, v) = json(&[har.to_str().unwrap()]);
+    assert_eq!(
+        (
+            v["summary"]["skipped"].as_u64(),
+            v["summary"]["records"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{v}"
+    );
+    let recs: Vec<(u64, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["record"].as_u64().unwrap(),
+                f["category"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(recs.contains(&(1, "url")), "{recs:?}");
+    assert!(recs.contains(&(2, "duplicate_key")), "{recs:?}");
+
+    let (code, v) = json(&["mattermost/security-check.txt"]);
+    assert_eq!(
+        (code, v["summary"]["records"].as_u64()),
+        (0, Some(3)),
+        "{v}"
+    );
+
+    let form = tmp(
+        "body.form",
+        b"id=abcdefghijklmnopqrstuvwxyz&v=10.5.1&ts=postgres&uc=jan%40example.nl",
+    );
+    let (_, v) = json(&["--product", "mattermost", form.to_str().unwrap()]);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["pointer"] == "/uc" && f["category"] == "email"),
+        "{v}"
+    );
+
+    let mut enc = flate2_gz(
+        &std::fs::read(fixtures().join("roomvox/leaks/daily-report-b-email-key.json")).unwrap(),
+    );
+    let gz = tmp("report.json.gz", &std::mem::take(&mut enc));
+    let (code, v) = json(&[gz.to_str().unwrap()]);
+    assert_eq!(
+        (code, v["findings"][0]["category"].as_str()),
+        (1, Some("email"))
+    );
+}
+
+/// A minimal gzip writer (stored blocks) so the test needs no compression crate.
+fn flate2_gz(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    for (i, chunk) in data.chunks(65535).enumerate() {
+        let last = (i + 1) * 65535 >= data.len();
+        out.push(u8::from(last));
+        let len = chunk.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    let crc = crc32(data);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn no_raw_evidence_in_any_format_unless_asked() {
+    let file = "community-scripts/leaks/install-report-error-curl-token.json";
+    let raw = std::fs::read_to_string(fixtures().join(file)).unwrap();
+    let token_start = raw.find("ghp_").unwrap();
+    let token: String = raw[token_start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    for format in ["text", "json", "sarif", "junit"] {
+        let (code, out, _) = run(&["audit", "--format", format, file]);
+        assert_eq!(code, 1);
+        assert!(!out.contains(&token), "{format} leaks the token");
+        let (_, shown, _) = run(&["audit", "--format", format, "--show-evidence", file]);
+        assert!(shown.contains(&token), "{format} --show-evidence shows it");
+    }
+}
+
+#[test]
+fn formats_are_stable() {
+    let files = [
+        "introvox/leaks/daily-report-email-key.json",
+        "mattermost/leaks/diagnostics-batch-wrong-type.json",
+        "kopano/survey-8.7.json",
+    ];
+    for format in ["text", "json", "sarif", "junit"] {
+        let mut args = vec!["audit", "--format", format];
+        args.extend_from_slice(&files);
+        let (_, out, _) = run(&args);
+        insta::assert_snapshot!(format!("format-{format}"), out);
+    }
+}
+
+#[test]
+fn sarif_is_2_1_0_with_rules_and_locations() {
+    let (_, out, _) = run(&[
+        "audit",
+        "--format",
+        "sarif",
+        "introvox/leaks/daily-report-email-key.json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run0 = &v["runs"][0];
+    assert!(
+        run0["tool"]["driver"]["rules"][0]["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Source:")
+    );
+    let loc = &run0["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "introvox/leaks/daily-report-email-key.json"
+    );
+    assert_eq!(loc["region"]["startLine"], 1);
+}
+
+#[test]
+fn baseline_suppresses_known_findings() {
+    let file = "roomvox/leaks/daily-report-b-hostname-web-server.json";
+    let (code, out, _) = run(&["baseline", file]);
+    assert_eq!(code, 0);
+    let base = tmp("baseline.json", out.as_bytes());
+    let (code, v) = json(&["--baseline", base.to_str().unwrap(), file]);
+    assert_eq!(
+        (
+            code,
+            v["summary"]["findings"].as_u64(),
+            v["summary"]["suppressed"].as_u64()
+        ),
+        (0, Some(0), Some(1)),
+        "{v}"
+    );
+}
+
+#[test]
+fn products_schema_explain() {
+    let (code, out, _) = run(&["products"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("/api/stats/v1/submit") && out.contains("daily-report-c"));
+    let (code, out, _) = run(&["schema", "--product", "kopano"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("urn:privaudit:schema:kopano:survey"));
+    let (code, out, _) = run(&["explain", "introvox/no-credentials"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("forbids:  credential") && out.contains("exception at /licenseKey"));
+    assert_eq!(run(&["explain", "introvox/nothing"]).0, 2);
+}
