@@ -137,11 +137,29 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String
         records,
         skipped: 0,
     };
+    // Non-blank lines with their 1-based numbers.
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| (i + 1, l.trim()))
+        .collect();
+    let single = |format, line: Option<usize>, body: &[u8]| {
+        capture(
+            format,
+            vec![Record {
+                index: 0,
+                line,
+                endpoint: None,
+                body: Ok(body.to_vec()),
+            }],
+        )
+    };
+    let first_line = lines.first().map(|(n, _)| *n);
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let hinted_ndjson = lower.ends_with(".ndjson")
-            || lower.ends_with(".jsonl")
-            || lower.contains(".ndjson.")
-            || lower.contains(".jsonl.");
+        let hinted_ndjson = [".ndjson", ".jsonl"]
+            .iter()
+            .any(|e| lower.ends_with(e) || lower.contains(&format!("{e}.")));
         if !hinted_ndjson && let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
             if value
                 .get("log")
@@ -150,77 +168,39 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String
             {
                 return har(&value, endpoints);
             }
-            let line = text
-                .lines()
-                .position(|l| !l.trim().is_empty())
-                .map(|i| i + 1);
-            return Ok(capture(
-                Format::Json,
-                vec![Record {
-                    index: 0,
-                    line,
-                    endpoint: None,
-                    body: Ok(trimmed.as_bytes().to_vec()),
-                }],
-            ));
+            return Ok(single(Format::Json, first_line, trimmed.as_bytes()));
         }
         // NDJSON, or one JSON document that does not parse (reported as one bad record).
-        let lines: Vec<(usize, &str)> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .collect();
-        if hinted_ndjson
-            || lines.len() > 1 && lines.iter().all(|(_, l)| l.trim_start().starts_with('{'))
-        {
+        if hinted_ndjson || lines.len() > 1 && lines.iter().all(|(_, l)| l.starts_with('{')) {
             let records = lines
                 .iter()
                 .enumerate()
                 .map(|(index, (n, l))| Record {
                     index,
-                    line: Some(n + 1),
+                    line: Some(*n),
                     endpoint: None,
-                    body: Ok(l.trim().as_bytes().to_vec()),
+                    body: Ok(l.as_bytes().to_vec()),
                 })
                 .collect();
             return Ok(capture(Format::Ndjson, records));
         }
-        return Ok(capture(
-            Format::Json,
-            vec![Record {
-                index: 0,
-                line: Some(1),
-                endpoint: None,
-                body: Ok(trimmed.as_bytes().to_vec()),
-            }],
-        ));
+        return Ok(single(Format::Json, first_line, trimmed.as_bytes()));
     }
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
-    if lines.is_empty() {
+    let Some(&(first, only)) = lines.first() else {
         return Err("empty input".into());
-    }
+    };
     let looks_like_url = |l: &str| l.contains("://") || l.starts_with('/') || l.contains('?');
-    if lines.len() == 1 && !looks_like_url(lines[0].1) && lines[0].1.contains('=') {
-        let body = form_to_json(lines[0].1.trim().as_bytes());
-        return Ok(capture(
+    if lines.len() == 1 && !looks_like_url(only) && only.contains('=') {
+        return Ok(single(
             Format::Form,
-            vec![Record {
-                index: 0,
-                line: Some(lines[0].0 + 1),
-                endpoint: None,
-                body: Ok(body),
-            }],
+            Some(first),
+            &form_to_json(only.as_bytes()),
         ));
     }
     let records = lines
         .iter()
         .enumerate()
         .map(|(index, (n, l))| {
-            let l = l.trim();
             let (path, query) = split_url(l);
             let endpoint = path
                 .and_then(|p| endpoint_of(p, endpoints))
@@ -232,7 +212,7 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String
             };
             Record {
                 index,
-                line: Some(n + 1),
+                line: Some(*n),
                 endpoint,
                 body,
             }

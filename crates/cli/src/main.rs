@@ -203,12 +203,7 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
             match privaudit_capture::read(&source, &bytes, &endpoints, &Default::default()) {
                 Ok(c) => c,
                 Err(message) => {
-                    run.errors.push(output::RecordError {
-                        source: source.clone(),
-                        record: None,
-                        line: None,
-                        message,
-                    });
+                    run.error(&source, None, None, message);
                     continue;
                 }
             };
@@ -218,12 +213,7 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
             let body = match record.body {
                 Ok(b) => b,
                 Err(message) => {
-                    run.errors.push(output::RecordError {
-                        source: source.clone(),
-                        record: Some(record.index),
-                        line: record.line,
-                        message,
-                    });
+                    run.error(&source, Some(record.index), record.line, message);
                     continue;
                 }
             };
@@ -251,12 +241,7 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
                     }
                     other => other.to_string(),
                 };
-                run.errors.push(output::RecordError {
-                    source: source.clone(),
-                    record: Some(record.index),
-                    line: record.line,
-                    message,
-                });
+                run.error(&source, Some(record.index), record.line, message);
                 continue;
             }
             run.audited.push(output::Audited {

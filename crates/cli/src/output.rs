@@ -40,6 +40,22 @@ impl Run {
             .flat_map(|a| a.audit.findings.iter().map(move |f| (a, f)))
     }
 
+    /// Records an input that could not be audited.
+    pub fn error(
+        &mut self,
+        source: &str,
+        record: Option<usize>,
+        line: Option<usize>,
+        message: String,
+    ) {
+        self.errors.push(RecordError {
+            source: source.to_string(),
+            record,
+            line,
+            message,
+        });
+    }
+
     pub fn apply_baseline(&mut self, baseline: &BTreeSet<String>) {
         for a in &mut self.audited {
             let before = a.audit.findings.len();

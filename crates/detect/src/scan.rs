@@ -126,6 +126,8 @@ struct State<'a> {
     curl_user: bool,
     /// The previous token was an `Authorization:` header name; the next names a scheme.
     auth_header: bool,
+    /// The current token is that scheme (`Bearer`, `Api-Token`).
+    at_scheme: bool,
     run: Option<(usize, usize, bool)>,
     words: Words,
 }
@@ -158,6 +160,7 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
         auth_scheme: 0,
         curl_user: false,
         auth_header: false,
+        at_scheme: false,
         run: None,
         words: Words::default(),
     };
@@ -219,6 +222,7 @@ impl State<'_> {
             return raw_end;
         }
         let t = &b[start..end];
+        self.at_scheme = self.auth_header && self.scheme_word(start, end);
         // A number in brackets, `(28)` or `[2]`, is an exit or error code.
         let bracketed = start > 0
             && matches!(b[start - 1], b'(' | b'[')
@@ -267,7 +271,7 @@ impl State<'_> {
             self.secret_value = true;
             return;
         }
-        if auth_header && self.scheme_word(t) {
+        if auth_header && self.at_scheme {
             // `Token …`, `Api-Token …`: every scheme but Basic carries the secret as is.
             self.auth_scheme = if one_of(t, &[b"basic"]) { 2 } else { 1 };
             return;
@@ -448,7 +452,7 @@ impl State<'_> {
             );
             return (true, stop);
         }
-        if self.auth_header && self.scheme_word(t) {
+        if self.at_scheme {
             return (false, raw_end);
         }
         if (self.secret_value || self.auth_scheme > 0 || self.curl_user)
@@ -517,14 +521,6 @@ impl State<'_> {
         {
             return (matched, raw_end);
         }
-        if t.len() >= 15
-            && t[..2].iter().all(u8::is_ascii_uppercase)
-            && t[2..4].iter().all(u8::is_ascii_digit)
-            && let Some(stop) = self.iban(start, end)
-        {
-            push(out, Category::Iban, start, stop, Confidence::High, "iban");
-            return (true, stop);
-        }
         if t.len() >= 4
             && t[..2].iter().all(u8::is_ascii_uppercase)
             && t[2..4].iter().all(u8::is_ascii_digit)
@@ -568,8 +564,8 @@ impl State<'_> {
     }
 
     /// An authentication scheme name (`Bearer`, `Api-Token`) followed by its credential.
-    fn scheme_word(&self, t: &[u8]) -> bool {
-        let end = t.as_ptr() as usize - self.text.as_ptr() as usize + t.len();
+    fn scheme_word(&self, start: usize, end: usize) -> bool {
+        let t = &self.text[start..end];
         t.len() <= 24
             && t.iter().all(|b| b.is_ascii_alphabetic() || *b == b'-')
             && self.text.get(end) == Some(&b' ')

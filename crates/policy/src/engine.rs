@@ -350,59 +350,39 @@ impl<'a> Run<'a> {
 
     pub(crate) fn walk(&mut self, value: &Value) -> Choices {
         let kind = self.kind;
-        let mut events: Vec<(String, EventKind, Option<String>)> = Vec::new();
-        let choices = kind.shape.walk(value, &mut |e| match e {
-            Event::Value {
-                pointer,
-                value,
-                class,
-            } => events.push((
-                pointer.to_string(),
-                EventKind::Value(value.clone()),
-                class.map(str::to_string),
-            )),
+        kind.shape.walk(value, &mut |event| match event {
+            Event::Undeclared { pointer } => {
+                let name = pointer.rsplit('/').next().unwrap_or("");
+                // The member name stays out of the message: it may be the leak itself.
+                let message = format!(
+                    "a member the documented report does not have; breaks: {}",
+                    self.promise("undeclared_field")
+                );
+                self.push(
+                    pointer,
+                    "undeclared_field",
+                    None,
+                    None,
+                    message,
+                    pointer,
+                    describe(name),
+                    None,
+                    true,
+                );
+            }
             Event::Key {
                 pointer,
                 key,
                 class,
-            } => events.push((
-                pointer.to_string(),
-                EventKind::Key(key.to_string()),
-                class.map(str::to_string),
-            )),
-            Event::Undeclared { pointer } => {
-                events.push((pointer.to_string(), EventKind::Undeclared, None))
+            } => {
+                self.scan(pointer, key, class, true, None);
             }
-        });
-        for (pointer, event, class) in events {
-            let class = class.as_deref();
-            match event {
-                EventKind::Undeclared => {
-                    let name = pointer.rsplit('/').next().unwrap_or("");
-                    // The member name stays out of the message: it may be the leak itself.
-                    let message = format!(
-                        "a member the documented report does not have; breaks: {}",
-                        self.promise("undeclared_field")
-                    );
-                    self.push(
-                        &pointer,
-                        "undeclared_field",
-                        None,
-                        None,
-                        message,
-                        &pointer,
-                        describe(name),
-                        None,
-                        true,
-                    );
-                }
-                EventKind::Key(key) => {
-                    self.scan(&pointer, &key, class, true, None);
-                }
-                EventKind::Value(v) => self.value(&pointer, &v, class),
-            }
-        }
-        choices
+            Event::Value {
+                pointer,
+                value,
+                class,
+            } => self.value(pointer, value, class),
+        })
     }
 
     fn value(&mut self, pointer: &str, v: &Value, class: Option<&str>) {
@@ -472,12 +452,6 @@ impl<'a> Run<'a> {
 
     /// Schema errors, refined to the branch the walk chose and masked.
     pub(crate) fn schema_errors(&mut self, value: &Value, choices: &Choices) {
-        let undeclared: Vec<String> = self
-            .findings
-            .iter()
-            .filter(|f| f.category == "undeclared_field")
-            .map(|f| f.pointer.clone())
-            .collect();
         // A value a detector already explains (a URL where a digest belongs) is not reported
         // again for failing its pattern.
         let detected: Vec<String> = self
@@ -493,16 +467,6 @@ impl<'a> Run<'a> {
         out.sort();
         out.dedup_by(|a, b| a.0 == b.0);
         for (pointer, message) in out {
-            // An undeclared member is reported as such, not again as the schema's complaint
-            // about its parent.
-            if undeclared.iter().any(|u| {
-                u == &pointer
-                    || u.starts_with(&format!("{pointer}/"))
-                    || pointer.starts_with(&format!("{u}/"))
-            }) && message.contains("not valid under")
-            {
-                continue;
-            }
             if detected.contains(&pointer) {
                 continue;
             }
@@ -541,12 +505,6 @@ impl<'a> Run<'a> {
             );
         }
     }
-}
-
-enum EventKind {
-    Value(Value),
-    Key(String),
-    Undeclared,
 }
 
 fn collect(
@@ -680,7 +638,7 @@ pub(crate) fn audit_value(
             }
         }
     }
-    let Some((_, product, kind)) = best else {
+    let Some((score, product, kind)) = best else {
         let names: Vec<&str> = products.iter().map(|p| p.policy.product.as_str()).collect();
         return Audit::failed(AuditError::NoMatch {
             products: names.join(", "),
@@ -689,7 +647,10 @@ pub(crate) fn audit_value(
     let mut run = Run::new(product, kind, scanner, show_evidence);
     run.duplicates(dups);
     let choices = run.walk(&value);
-    run.schema_errors(&value, &choices);
+    // `fit` already validated: a perfect score means no schema errors to collect.
+    if score != i64::MAX {
+        run.schema_errors(&value, &choices);
+    }
     let mut findings = run.findings;
     findings.sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
     let report = if findings.iter().all(|f| f.severity == Severity::Info) {
