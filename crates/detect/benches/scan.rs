@@ -49,6 +49,20 @@ fn bench(c: &mut Criterion) {
     for (name, set) in [("clean", CLEAN), ("hits", HITS)] {
         let bytes: usize = set.iter().map(|s| s.len()).sum();
         group.throughput(Throughput::Bytes(bytes as u64));
+        // Baseline in the same run: one pass that only looks at each byte, the floor for any
+        // scanner; figures are quoted as a ratio to it.
+        group.bench_function(format!("{name}/baseline-byte-pass"), |b| {
+            b.iter(|| {
+                set.iter()
+                    .map(|s| {
+                        black_box(s)
+                            .bytes()
+                            .filter(u8::is_ascii_punctuation)
+                            .count()
+                    })
+                    .sum::<usize>()
+            })
+        });
         group.bench_function(name, |b| {
             let mut out = Vec::with_capacity(16);
             b.iter(|| {
