@@ -5,8 +5,9 @@
 //! to the policy engine, and how a capture is read belongs to the capture crate.
 
 mod output;
+mod progress;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use privaudit_policy::{AuditOptions, Auditor, Severity};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -62,6 +63,9 @@ struct AuditArgs {
     /// Print matched values unredacted. Off by default: the audit must not become a leak.
     #[arg(long)]
     show_evidence: bool,
+    /// No progress bar (it is drawn on stderr only when stderr is a terminal).
+    #[arg(long)]
+    no_progress: bool,
 }
 
 #[derive(Subcommand)]
@@ -89,6 +93,14 @@ enum Command {
         /// Rule id, e.g. `introvox/no-credentials`.
         rule: String,
     },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  privaudit completions bash > ~/.local/share/bash-completion/completions/privaudit\n  privaudit completions zsh > ~/.zfunc/_privaudit\n  privaudit completions fish > ~/.config/fish/completions/privaudit.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +111,11 @@ fn main() -> ExitCode {
         Command::Products => products(),
         Command::Schema { product, out } => schema(product.as_deref(), out.as_deref()),
         Command::Explain { rule } => explain(&rule),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "privaudit", &mut out);
+            emit(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -187,7 +204,14 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
         .flat_map(|p| p.endpoints.iter().copied())
         .collect();
     let mut run = output::Run::default();
-    for path in files(&args.paths)? {
+    let files = files(&args.paths)?;
+    let total = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let mut progress = progress::Progress::new(total, !args.no_progress);
+    for path in files {
         let source = path.display().to_string();
         let bytes = if path.as_os_str() == "-" {
             let mut buf = Vec::new();
@@ -208,8 +232,15 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
                 }
             };
         run.skipped += capture.skipped;
+        // Records carry no byte offsets; each counts for an even share of its file.
+        let share = bytes.len() as u64 / capture.records.len().max(1) as u64;
+        progress.advance(
+            bytes.len() as u64 - share * capture.records.len() as u64,
+            &source,
+        );
         for record in capture.records {
             run.records += 1;
+            progress.advance(share, &source);
             let body = match record.body {
                 Ok(b) => b,
                 Err(message) => {
@@ -252,6 +283,7 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
             });
         }
     }
+    progress.finish();
     run.apply_baseline(&baseline);
     if baseline_mode {
         emit(&output::baseline(&run))?;

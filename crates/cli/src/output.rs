@@ -168,10 +168,22 @@ pub fn text(run: &Run, colour: bool) -> String {
                 Severity::Low => paint("36", "low"),
                 Severity::Info => paint("2", "info"),
             };
-            let evidence = if f.evidence.shown().is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", f.evidence.shown())
+            let evidence = match (f.evidence.marked.as_str(), f.evidence.shown()) {
+                (_, "") => String::new(),
+                ("", shown) => format!(" [{}]", paint("1", shown)),
+                (marked, _) => {
+                    // The match inside its value, highlighted on a terminal.
+                    let marked = match (marked.find('⟦'), marked.rfind('⟧')) {
+                        (Some(a), Some(b)) if colour => format!(
+                            "{}{}{}",
+                            &marked[..a],
+                            paint("1;4", &marked[a..b + '⟧'.len_utf8()]),
+                            &marked[b + '⟧'.len_utf8()..]
+                        ),
+                        _ => marked.to_string(),
+                    };
+                    format!(" [{marked}]")
+                }
             };
             out.push_str(&format!(
                 "  {sev:<6} {} {}{evidence}\n",

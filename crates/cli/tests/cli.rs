@@ -245,6 +245,20 @@ fn no_raw_evidence_in_any_format_unless_asked() {
         let (_, shown, _) = run(&["audit", "--format", format, "--show-evidence", file]);
         assert!(shown.contains(&token), "{format} --show-evidence shows it");
     }
+    // The text format marks the match inside the value; around it only the shape shows.
+    let (_, out, _) = run(&["audit", file]);
+    let marked = out
+        .lines()
+        .find(|l| l.contains('⟦'))
+        .expect("a marked value");
+    assert!(marked.contains("⟦ghp_***⟧"), "{marked}");
+    assert!(
+        !marked.contains("curl"),
+        "surrounding words are reduced to their shape"
+    );
+    let (_, out, _) = run(&["audit", "--show-evidence", file]);
+    let marked = out.lines().find(|l| l.contains('⟦')).unwrap();
+    assert!(marked.contains(&format!("⟦{token}⟧")), "{marked}");
 }
 
 #[test]
@@ -253,6 +267,7 @@ fn formats_are_stable() {
         "introvox/leaks/daily-report-email-key.json",
         "mattermost/leaks/diagnostics-batch-wrong-type.json",
         "kopano/survey-8.7.json",
+        "community-scripts/leaks/install-report-error-pve-paths.json",
     ];
     for format in ["text", "json", "sarif", "junit"] {
         let mut args = vec!["audit", "--format", format];
@@ -317,4 +332,35 @@ fn products_schema_explain() {
     assert_eq!(code, 0);
     assert!(out.contains("forbids:  credential") && out.contains("exception at /licenseKey"));
     assert_eq!(run(&["explain", "introvox/nothing"]).0, 2);
+}
+
+#[test]
+fn completions_and_help() {
+    let (code, out, _) = run(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    for word in [
+        "_privaudit",
+        "audit",
+        "--fail-on",
+        "--show-evidence",
+        "sarif",
+    ] {
+        assert!(out.contains(word), "bash completion lacks {word}");
+    }
+    let (code, out, _) = run(&["completions", "zsh"]);
+    assert!(code == 0 && out.starts_with("#compdef privaudit"), "{out}");
+    assert_eq!(
+        run(&["completions", "tcsh"]).0,
+        2,
+        "unknown shell is a usage error"
+    );
+    let (_, out, _) = run(&["--help"]);
+    assert!(out.contains("Examples:"));
+}
+
+#[test]
+fn stderr_is_silent_when_not_a_terminal() {
+    // The progress bar is drawn only on a terminal; a piped run writes nothing to stderr.
+    let (code, _, err) = run(&["audit", "--format", "json", "introvox", "roomvox", "kopano"]);
+    assert_eq!((code, err.as_str()), (1, ""));
 }

@@ -2,7 +2,7 @@
 
 use crate::json::{self, ParseError};
 use crate::policy::{Policy, Severity, pattern_matches};
-use crate::redact::{describe, redact};
+use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
 use crate::{Audit, AuditError, Evidence, Finding, Limits};
 use jsonschema::error::ValidationErrorKind;
@@ -204,6 +204,7 @@ impl<'a> Run<'a> {
         let evidence = Evidence {
             redacted,
             raw: self.show_evidence.then(|| raw.to_string()),
+            marked: String::new(),
         };
         self.findings.push(Finding {
             pointer: pointer.to_string(),
@@ -293,6 +294,9 @@ impl<'a> Run<'a> {
                 Some(m.span.clone()),
                 on_key,
             );
+            if let Some(f) = self.findings.last_mut() {
+                f.evidence.marked = mark(text, &m.span, f.evidence.shown(), self.show_evidence);
+            }
             reported += 1;
         }
         self.matches = matches;

@@ -94,6 +94,10 @@ pub struct Evidence {
     pub redacted: String,
     /// The raw matched text, only when [`AuditOptions::show_evidence`] is set.
     pub raw: Option<String>,
+    /// The whole string with the match marked `⟦…⟧`: the redacted match inside the value's
+    /// shape (letters `x`, digits `9`), or the raw value with [`AuditOptions::show_evidence`].
+    /// Empty when the match is the whole string or there is no span.
+    pub marked: String,
 }
 
 impl Evidence {

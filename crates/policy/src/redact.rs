@@ -76,6 +76,42 @@ pub(crate) fn redact(category: &str, text: &str) -> String {
     }
 }
 
+/// The whole value with the offending span marked: `⟦…⟧` around the redacted match, and the
+/// text around it reduced to its shape (letters `x`, digits `9`, the rest kept), at most
+/// `CONTEXT` characters each side. With `raw`, the surrounding text is shown as it is.
+/// Empty when the match is the whole value, where marking adds nothing.
+pub(crate) fn mark(text: &str, span: &std::ops::Range<usize>, shown: &str, raw: bool) -> String {
+    const CONTEXT: usize = 24;
+    if span.start == 0 && span.end >= text.len() {
+        return String::new();
+    }
+    let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
+        return String::new();
+    };
+    let shape = |c: char| match c {
+        _ if raw => c,
+        c if c.is_alphabetic() => 'x',
+        c if c.is_numeric() => '9',
+        c if c.is_whitespace() => ' ',
+        c if c.is_control() => '?',
+        c => c,
+    };
+    let n = before.chars().count();
+    let mut out = String::new();
+    if n > CONTEXT {
+        out.push('…');
+    }
+    out.extend(before.chars().skip(n.saturating_sub(CONTEXT)).map(shape));
+    out.push('⟦');
+    out.push_str(shown);
+    out.push('⟧');
+    out.extend(after.chars().take(CONTEXT).map(shape));
+    if after.chars().nth(CONTEXT).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// A value's shape without its content.
 pub(crate) fn describe(text: &str) -> String {
     format!("<{} characters>", text.chars().count())
@@ -83,7 +119,25 @@ pub(crate) fn describe(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{mark, redact};
+
+    #[test]
+    fn marked_values_show_where_the_match_sits() {
+        let text = "ask jan@example.de or Piet";
+        let span = 4..18;
+        assert_eq!(
+            mark(text, &span, "j***@***.de", false),
+            "xxx ⟦j***@***.de⟧ xx xxxx"
+        );
+        assert_eq!(
+            mark(text, &span, &text[span.clone()], true),
+            "ask ⟦jan@example.de⟧ or Piet"
+        );
+        assert_eq!(mark("jan@example.de", &(0..14), "j***@***.de", false), "");
+        let long = format!("{}/home/alice{}", "a".repeat(40), "b 7".repeat(20));
+        let m = mark(&long, &(40..51), "/***", false);
+        assert_eq!(m, format!("…{}⟦/***⟧{}…", "x".repeat(24), "x 9".repeat(8)));
+    }
 
     #[test]
     fn redacted_forms_hide_the_value() {
