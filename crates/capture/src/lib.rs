@@ -221,6 +221,138 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String
     Ok(capture(Format::QueryLines, records))
 }
 
+/// Whether a stream that starts with `prefix` can be read as NDJSON record by record
+/// ([`NdjsonReader`]) instead of whole: the name says NDJSON, or the first two non-blank
+/// lines are each a complete JSON object. Anything else (one pretty-printed report, a HAR)
+/// is read whole with [`read`].
+pub fn is_ndjson(name: &str, prefix: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+    if lower.ends_with(".ndjson") || lower.ends_with(".jsonl") {
+        return true;
+    }
+    let prefix = prefix.strip_prefix(b"\xef\xbb\xbf").unwrap_or(prefix);
+    let mut lines = prefix
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty());
+    let object = |l: Option<&[u8]>| {
+        l.is_some_and(|l| {
+            let l = l.trim_ascii();
+            l.starts_with(b"{") && serde_json::from_slice::<serde_json::Value>(l).is_ok()
+        })
+    };
+    object(lines.next()) && object(lines.next())
+}
+
+/// Reads NDJSON from a stream in batches: memory holds one batch, never the whole input.
+/// A line longer than the record limit becomes an error record and is skipped unread.
+pub struct NdjsonReader<R> {
+    reader: R,
+    index: usize,
+    line: usize,
+    max_record: usize,
+    at_start: bool,
+}
+
+impl<R: std::io::BufRead> NdjsonReader<R> {
+    /// A reader whose records may be at most `max_record` bytes long.
+    pub fn new(reader: R, max_record: usize) -> Self {
+        NdjsonReader {
+            reader,
+            index: 0,
+            line: 0,
+            max_record,
+            at_start: true,
+        }
+    }
+
+    /// Appends up to `max_records` records, or fewer once `max_bytes` of bodies are read;
+    /// returns false at the end of the input.
+    pub fn next_batch(
+        &mut self,
+        out: &mut Vec<Record>,
+        max_records: usize,
+        max_bytes: usize,
+    ) -> std::io::Result<bool> {
+        let mut bytes = 0;
+        while out.len() < max_records && bytes < max_bytes {
+            let mut buf = Vec::new();
+            let (read, over) = self.read_line(&mut buf)?;
+            if read == 0 {
+                return Ok(false);
+            }
+            self.line += 1;
+            if self.at_start {
+                self.at_start = false;
+                if buf.starts_with(b"\xef\xbb\xbf") {
+                    buf.drain(..3);
+                }
+            }
+            let body = if over {
+                Err(format!(
+                    "record of more than {} bytes exceeds the record limit",
+                    self.max_record
+                ))
+            } else {
+                let trimmed = buf.trim_ascii();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if trimmed.len() != buf.len() {
+                    buf = trimmed.to_vec();
+                }
+                Ok(buf)
+            };
+            bytes += body.as_ref().map_or(0, Vec::len);
+            out.push(Record {
+                index: self.index,
+                line: Some(self.line),
+                endpoint: None,
+                body,
+            });
+            self.index += 1;
+        }
+        Ok(true)
+    }
+
+    /// Reads one line into `buf` (without its `\n`), keeping at most `max_record` bytes;
+    /// returns the bytes consumed and whether the line was longer.
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
+        let mut consumed = 0;
+        let mut over = false;
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                return Ok((consumed, over));
+            }
+            let (take, done) = match memchr_newline(chunk) {
+                Some(i) => (i, true),
+                None => (chunk.len(), false),
+            };
+            if !over && buf.len() + take <= self.max_record {
+                buf.extend_from_slice(&chunk[..take]);
+            } else if !over {
+                over = true;
+                buf.clear();
+            }
+            let used = take + usize::from(done);
+            self.reader.consume(used);
+            consumed += used;
+            if done {
+                return Ok((consumed, over));
+            }
+        }
+    }
+}
+
+fn memchr_newline(b: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\n', b)
+}
+
 /// Splits a URL, a path with a query, or a bare query string into (path, query).
 fn split_url(l: &str) -> (Option<&str>, &str) {
     let l = l.split('#').next().unwrap_or(l);
@@ -341,6 +473,27 @@ fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ndjson_streams_in_batches_with_limits() {
+        let input = b"\xef\xbb\xbf{\"a\":1}\r\n\n{\"b\":2}\n{\"c\":\"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"d\":4}";
+        let mut r = NdjsonReader::new(std::io::BufReader::with_capacity(4, &input[..]), 16);
+        let mut batch = Vec::new();
+        assert!(r.next_batch(&mut batch, 2, usize::MAX).unwrap());
+        assert_eq!(batch.len(), 2);
+        assert_eq!(batch[0].body.as_deref().unwrap(), b"{\"a\":1}");
+        assert_eq!((batch[1].index, batch[1].line), (1, Some(3)));
+        batch.clear();
+        assert!(!r.next_batch(&mut batch, 10, usize::MAX).unwrap());
+        assert_eq!(batch.len(), 2);
+        assert!(batch[0].body.as_ref().unwrap_err().contains("16 bytes"));
+        assert_eq!((batch[1].index, batch[1].line), (3, Some(5)));
+        assert_eq!(batch[1].body.as_deref().unwrap(), b"{\"d\":4}");
+        assert!(is_ndjson("x.log", b"{\"a\":1}\n\n{\"b\":2}\n{\"c"));
+        assert!(is_ndjson("x.jsonl.gz", b"{"));
+        assert!(!is_ndjson("x.json", b"{\n  \"a\": 1\n}\n"));
+        assert!(!is_ndjson("x.har", b"{\"log\":{\"entries\":[]}}"));
+    }
 
     const EP: &[&str] = &["/api/telemetry/introvox", "/security", "/v1/batch"];
 

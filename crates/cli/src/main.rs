@@ -9,7 +9,7 @@ mod progress;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use privaudit_policy::{AuditOptions, Auditor, Severity};
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -66,6 +66,9 @@ struct AuditArgs {
     /// No progress bar (it is drawn on stderr only when stderr is a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// Threads auditing records (default: one per core). Output order does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
 }
 
 #[derive(Subcommand)]
@@ -185,6 +188,285 @@ fn is_capture(name: &str) -> bool {
         && name != "expected.json"
 }
 
+/// A record waiting for the engine, with the index of its source.
+struct Job {
+    source: usize,
+    record: privaudit_capture::Record,
+}
+
+/// Records are audited in batches of this many records or bytes, spread over the threads.
+const BATCH_RECORDS: usize = 4096;
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Reading a stream while counting the raw bytes, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+struct Audit<'a> {
+    args: &'a AuditArgs,
+    auditor: Auditor,
+    baseline: std::collections::BTreeSet<String>,
+    endpoints: Vec<&'static str>,
+    sources: Vec<String>,
+    summary: output::Summary,
+    sink: Box<dyn output::Sink>,
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    jobs: usize,
+}
+
+impl Audit<'_> {
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut dyn output::Sink, &mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), String> {
+        match f(self.sink.as_mut(), &mut self.out) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(format!("writing the report: {e}")),
+            Ok(()) => Ok(()),
+        }
+    }
+
+    fn error(
+        &mut self,
+        source: &str,
+        record: Option<usize>,
+        line: Option<usize>,
+        message: String,
+    ) -> Result<(), String> {
+        self.summary.errors += 1;
+        let e = output::RecordError {
+            source: source.to_string(),
+            record,
+            line,
+            message,
+        };
+        self.write(|sink, out| sink.error(&e, out))
+    }
+
+    /// Audits a batch on every thread and hands the outcomes to the sink in input order.
+    fn flush(&mut self, batch: &mut Vec<Job>) -> Result<(), String> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let outcomes = audit_parallel(
+            &self.auditor,
+            self.args.product.as_deref(),
+            batch,
+            self.jobs,
+        );
+        for (job, outcome) in batch.drain(..).zip(outcomes) {
+            self.summary.records += 1;
+            let source = self.sources[job.source].clone();
+            let r = &job.record;
+            match outcome {
+                Err(message) => self.error(&source, Some(r.index), r.line, message)?,
+                Ok(mut audit) => {
+                    let before = audit.findings.len();
+                    audit
+                        .findings
+                        .retain(|f| !self.baseline.contains(&f.fingerprint));
+                    self.summary.suppressed += before - audit.findings.len();
+                    for f in &audit.findings {
+                        self.summary.by_severity[f.severity as usize] += 1;
+                    }
+                    let a = output::Audited {
+                        source: &source,
+                        record: r.index,
+                        line: r.line,
+                        audit: &audit,
+                    };
+                    self.write(|sink, out| sink.record(&a, out))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one source, streaming NDJSON, and queues its records.
+    fn source(
+        &mut self,
+        path: &Path,
+        batch: &mut Vec<Job>,
+        progress: &mut progress::Progress,
+    ) -> Result<(), String> {
+        let source = path.display().to_string();
+        let index = self.sources.len();
+        self.sources.push(source.clone());
+        self.summary.files += 1;
+        let counter = std::rc::Rc::new(std::cell::Cell::new(0u64));
+        let raw: Box<dyn Read> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            match std::fs::File::open(path) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    self.flush(batch)?;
+                    return self.error(&source, None, None, e.to_string());
+                }
+            }
+        };
+        let mut reader = std::io::BufReader::with_capacity(
+            256 << 10,
+            Counting {
+                inner: raw,
+                read: counter.clone(),
+            },
+        );
+        let prefix = match reader.fill_buf() {
+            Ok(p) => p.to_vec(),
+            Err(e) => {
+                self.flush(batch)?;
+                return self.error(&source, None, None, e.to_string());
+            }
+        };
+        let limits = privaudit_capture::Limits::default();
+        let gzip = prefix.starts_with(&[0x1f, 0x8b]);
+        let mut shown = 0u64;
+        let mut advance = |progress: &mut progress::Progress| {
+            let now = counter.get();
+            progress.advance(now - shown, &source);
+            shown = now;
+        };
+        if !gzip && privaudit_capture::is_ndjson(&source, &prefix) {
+            let mut ndjson = privaudit_capture::NdjsonReader::new(
+                reader,
+                privaudit_policy::Limits::default().max_body_bytes,
+            );
+            let mut records = Vec::new();
+            loop {
+                let room = BATCH_RECORDS.saturating_sub(batch.len()).max(1);
+                let more = ndjson.next_batch(&mut records, room, BATCH_BYTES);
+                advance(progress);
+                batch.extend(records.drain(..).map(|record| Job {
+                    source: index,
+                    record,
+                }));
+                match more {
+                    Ok(more) => {
+                        if batch.len() >= BATCH_RECORDS || !more {
+                            self.flush(batch)?;
+                        }
+                        if !more {
+                            return Ok(());
+                        }
+                    }
+                    Err(e) => {
+                        self.flush(batch)?;
+                        return self.error(&source, None, None, format!("reading: {e}"));
+                    }
+                }
+            }
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = reader
+            .take(limits.max_input_bytes + 1)
+            .read_to_end(&mut bytes)
+        {
+            self.flush(batch)?;
+            return self.error(&source, None, None, e.to_string());
+        }
+        advance(progress);
+        let capture = match privaudit_capture::read(&source, &bytes, &self.endpoints, &limits) {
+            Ok(c) => c,
+            Err(message) => {
+                self.flush(batch)?;
+                return self.error(&source, None, None, message);
+            }
+        };
+        self.summary.skipped += capture.skipped;
+        for record in capture.records {
+            batch.push(Job {
+                source: index,
+                record,
+            });
+            if batch.len() >= BATCH_RECORDS {
+                self.flush(batch)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn audit_parallel(
+    auditor: &Auditor,
+    forced: Option<&str>,
+    batch: &[Job],
+    jobs: usize,
+) -> Vec<Result<privaudit_policy::Audit, String>> {
+    let per_thread = batch.len().div_ceil(jobs.max(1)).max(1);
+    if jobs <= 1 || batch.len() < 2 {
+        return batch
+            .iter()
+            .map(|j| audit_one(auditor, forced, j))
+            .collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batch
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|j| audit_one(auditor, forced, j))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("internal error: audit thread failed".into())])
+            })
+            .collect()
+    })
+}
+
+fn audit_one(
+    auditor: &Auditor,
+    forced: Option<&str>,
+    job: &Job,
+) -> Result<privaudit_policy::Audit, String> {
+    let record = &job.record;
+    let body = record.body.as_ref().map_err(Clone::clone)?;
+    // The endpoint names the product when the capture knows it and none is forced.
+    let product = forced.or_else(|| {
+        let ep = record.endpoint.as_deref()?;
+        privaudit_reports::catalog()
+            .iter()
+            .find(|p| p.endpoints.contains(&ep))
+            .map(|p| p.id)
+    });
+    let result = match product {
+        Some(p) => auditor.audit_as(p, body),
+        None => auditor.audit(body),
+    };
+    match &result.error {
+        None => Ok(result),
+        Some(privaudit_policy::AuditError::Syntax {
+            message,
+            line,
+            column,
+        }) => {
+            let line = record.line.map_or(*line, |l| l + line - 1);
+            Err(format!(
+                "not valid JSON: {message} at line {line}, column {column}"
+            ))
+        }
+        Some(other) => Err(other.to_string()),
+    }
+}
+
 fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     let auditor = match &args.product {
         Some(p) => Auditor::for_product(p)
@@ -193,17 +475,26 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     };
     let auditor = auditor.with_options(AuditOptions {
         show_evidence: args.show_evidence,
+        typed_report: false,
         ..Default::default()
     });
     let baseline = match &args.baseline {
         Some(path) => output::read_baseline(path)?,
         None => Default::default(),
     };
-    let endpoints: Vec<&str> = privaudit_reports::catalog()
-        .iter()
-        .flat_map(|p| p.endpoints.iter().copied())
-        .collect();
-    let mut run = output::Run::default();
+    let sink: Box<dyn output::Sink> = if baseline_mode {
+        Box::<output::Baseline>::default()
+    } else {
+        match args.format {
+            OutputFormat::Text => Box::new(output::Text {
+                colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
+                    && std::env::var_os("NO_COLOR").is_none(),
+            }),
+            OutputFormat::Json => Box::<output::Json>::default(),
+            OutputFormat::Sarif => Box::<output::Sarif>::default(),
+            OutputFormat::Junit => Box::<output::Junit>::default(),
+        }
+    };
     let files = files(&args.paths)?;
     let total = files
         .iter()
@@ -211,108 +502,49 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
         .map(|m| m.len())
         .sum();
     let mut progress = progress::Progress::new(total, !args.no_progress);
-    for path in files {
-        let source = path.display().to_string();
-        let bytes = if path.as_os_str() == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("stdin: {e}"))?;
-            buf
-        } else {
-            std::fs::read(&path).map_err(|e| format!("{source}: {e}"))?
-        };
-        run.files += 1;
-        let capture =
-            match privaudit_capture::read(&source, &bytes, &endpoints, &Default::default()) {
-                Ok(c) => c,
-                Err(message) => {
-                    run.error(&source, None, None, message);
-                    continue;
-                }
-            };
-        run.skipped += capture.skipped;
-        // Records carry no byte offsets; each counts for an even share of its file.
-        let share = bytes.len() as u64 / capture.records.len().max(1) as u64;
-        progress.advance(
-            bytes.len() as u64 - share * capture.records.len() as u64,
-            &source,
-        );
-        for record in capture.records {
-            run.records += 1;
-            progress.advance(share, &source);
-            let body = match record.body {
-                Ok(b) => b,
-                Err(message) => {
-                    run.error(&source, Some(record.index), record.line, message);
-                    continue;
-                }
-            };
-            // The endpoint names the product when the capture knows it and none is forced.
-            let product = args.product.clone().or_else(|| {
-                let ep = record.endpoint.as_deref()?;
-                privaudit_reports::catalog()
-                    .iter()
-                    .find(|p| p.endpoints.contains(&ep))
-                    .map(|p| p.id.to_string())
-            });
-            let result = match &product {
-                Some(p) => auditor.audit_as(p, &body),
-                None => auditor.audit(&body),
-            };
-            if let Some(error) = &result.error {
-                let message = match error {
-                    privaudit_policy::AuditError::Syntax {
-                        message,
-                        line,
-                        column,
-                    } => {
-                        let line = record.line.map_or(*line, |l| l + line - 1);
-                        format!("not valid JSON: {message} at line {line}, column {column}")
-                    }
-                    other => other.to_string(),
-                };
-                run.error(&source, Some(record.index), record.line, message);
-                continue;
-            }
-            run.audited.push(output::Audited {
-                source: source.clone(),
-                record: record.index,
-                line: record.line,
-                audit: result,
-            });
-        }
-    }
-    progress.finish();
-    run.apply_baseline(&baseline);
-    if baseline_mode {
-        emit(&output::baseline(&run))?;
-        return Ok(if run.errors.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(2)
-        });
-    }
-    let text = match args.format {
-        OutputFormat::Text => output::text(
-            &run,
-            std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && std::env::var_os("NO_COLOR").is_none(),
-        ),
-        OutputFormat::Json => output::json(&run),
-        OutputFormat::Sarif => output::sarif(&run),
-        OutputFormat::Junit => output::junit(&run),
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let mut run = Audit {
+        args,
+        auditor,
+        baseline,
+        endpoints: privaudit_reports::catalog()
+            .iter()
+            .flat_map(|p| p.endpoints.iter().copied())
+            .collect(),
+        sources: Vec::new(),
+        summary: output::Summary::default(),
+        sink,
+        out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+        jobs,
     };
-    emit(&text)?;
+    let mut batch = Vec::new();
+    for path in &files {
+        run.source(path, &mut batch, &mut progress)?;
+    }
+    run.flush(&mut batch)?;
+    progress.finish();
+    let summary = std::mem::take(&mut run.summary);
+    run.write(|sink, out| sink.finish(&summary, out))?;
+    if let Err(e) = run.out.flush()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(format!("writing the report: {e}"));
+    }
+    if summary.errors > 0 {
+        return Ok(ExitCode::from(2));
+    }
+    if baseline_mode {
+        return Ok(ExitCode::SUCCESS);
+    }
     let threshold = match args.fail_on {
         FailOn::Info | FailOn::Low => Severity::Low,
         FailOn::Medium => Severity::Medium,
         FailOn::High => Severity::High,
     };
-    if !run.errors.is_empty() {
-        return Ok(ExitCode::from(2));
-    }
-    Ok(if run.findings().any(|(_, f)| f.severity >= threshold) {
+    Ok(if summary.any_at_or_above(threshold) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

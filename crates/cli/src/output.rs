@@ -1,20 +1,25 @@
 //! Output formats: text for people, JSON (a documented, versioned contract), SARIF 2.1.0 for
 //! code scanning, JUnit XML for CI dashboards; and baselines.
+//!
+//! Every format is written as records arrive, so memory does not grow with the number of
+//! records or findings; only JUnit holds one source file's test cases (its suite header
+//! carries their counts), and JSON holds the error list (bounded by the record count).
 
 use privaudit_policy::{Audit, Finding, Severity};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
+use std::io::{self, Write};
 use std::path::Path;
 
-/// One audited record.
-pub struct Audited {
-    pub source: String,
+/// One audited record, as a sink sees it.
+pub struct Audited<'a> {
+    pub source: &'a str,
     pub record: usize,
     pub line: Option<usize>,
-    pub audit: Audit,
+    pub audit: &'a Audit,
 }
 
-/// A record that could not be audited.
+/// A record (or a whole source) that could not be audited.
 pub struct RecordError {
     pub source: String,
     pub record: Option<usize>,
@@ -22,53 +27,45 @@ pub struct RecordError {
     pub message: String,
 }
 
-/// Everything one run saw.
+/// The counts of a run.
 #[derive(Default)]
-pub struct Run {
+pub struct Summary {
     pub files: usize,
     pub records: usize,
     pub skipped: usize,
     pub suppressed: usize,
-    pub audited: Vec<Audited>,
-    pub errors: Vec<RecordError>,
+    pub errors: usize,
+    /// Findings by severity: info, low, medium, high.
+    pub by_severity: [usize; 4],
 }
 
-impl Run {
-    pub fn findings(&self) -> impl Iterator<Item = (&Audited, &Finding)> {
-        self.audited
-            .iter()
-            .flat_map(|a| a.audit.findings.iter().map(move |f| (a, f)))
+impl Summary {
+    pub fn findings(&self) -> usize {
+        self.by_severity.iter().sum()
     }
 
-    /// Records an input that could not be audited.
-    pub fn error(
-        &mut self,
-        source: &str,
-        record: Option<usize>,
-        line: Option<usize>,
-        message: String,
-    ) {
-        self.errors.push(RecordError {
-            source: source.to_string(),
-            record,
-            line,
-            message,
-        });
+    pub fn count(&self, s: Severity) -> usize {
+        self.by_severity[s as usize]
     }
 
-    pub fn apply_baseline(&mut self, baseline: &BTreeSet<String>) {
-        for a in &mut self.audited {
-            let before = a.audit.findings.len();
-            a.audit
-                .findings
-                .retain(|f| !baseline.contains(&f.fingerprint));
-            self.suppressed += before - a.audit.findings.len();
-        }
+    /// Whether a finding at or above `threshold` was reported.
+    pub fn any_at_or_above(&self, threshold: Severity) -> bool {
+        [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+        ]
+        .iter()
+        .any(|&s| s >= threshold && self.count(s) > 0)
     }
+}
 
-    fn count(&self, s: Severity) -> usize {
-        self.findings().filter(|(_, f)| f.severity == s).count()
-    }
+/// Where records go as they are audited.
+pub trait Sink {
+    fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()>;
+    fn error(&mut self, e: &RecordError, out: &mut dyn Write) -> io::Result<()>;
+    fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()>;
 }
 
 pub fn read_baseline(path: &Path) -> Result<BTreeSet<String>, String> {
@@ -91,129 +88,174 @@ pub fn read_baseline(path: &Path) -> Result<BTreeSet<String>, String> {
         .collect())
 }
 
-pub fn baseline(run: &Run) -> String {
-    let fps: BTreeSet<&str> = run
-        .findings()
-        .map(|(_, f)| f.fingerprint.as_str())
-        .collect();
-    let mut s = serde_json::to_string_pretty(&json!({"version": 1, "fingerprints": fps}))
-        .unwrap_or_default();
-    s.push('\n');
-    s
+/// Collects fingerprints for `privaudit baseline`.
+#[derive(Default)]
+pub struct Baseline(BTreeSet<String>);
+
+impl Sink for Baseline {
+    fn record(&mut self, a: &Audited, _: &mut dyn Write) -> io::Result<()> {
+        self.0
+            .extend(a.audit.findings.iter().map(|f| f.fingerprint.clone()));
+        Ok(())
+    }
+    fn error(&mut self, _: &RecordError, _: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, _: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        let doc = json!({"version": 1, "fingerprints": self.0});
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
+    }
 }
 
-fn kind_name(a: &Audited) -> (&'static str, &'static str) {
-    (
-        a.audit.product.unwrap_or(""),
-        a.audit.kind.map_or("", |k| k.kind),
-    )
+fn kind_name(a: &Audit) -> (&'static str, &'static str) {
+    (a.product.unwrap_or(""), a.kind.map_or("", |k| k.kind))
 }
 
-pub fn json(run: &Run) -> String {
-    let findings: Vec<Value> = run
-        .findings()
-        .map(|(a, f)| {
-            let (product, report) = kind_name(a);
-            json!({
+/// The JSON contract, version 1 (docs/output.md).
+#[derive(Default)]
+pub struct Json {
+    findings: usize,
+    errors: Vec<Value>,
+}
+
+impl Json {
+    fn start(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.findings == 0 {
+            write!(out, "{{\n  \"version\": 1,\n  \"findings\": [")?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for Json {
+    fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
+        let (product, report) = kind_name(a.audit);
+        for f in &a.audit.findings {
+            self.start(out)?;
+            let v = json!({
                 "source": a.source, "record": a.record, "product": product, "report": report,
                 "pointer": f.pointer, "category": f.category, "severity": f.severity.as_str(),
                 "rule": f.rule, "message": f.message, "evidence": f.evidence.shown(),
                 "fingerprint": f.fingerprint,
-            })
-        })
-        .collect();
-    let errors: Vec<Value> = run
-        .errors
-        .iter()
-        .map(|e| json!({"source": e.source, "record": e.record, "message": e.message}))
-        .collect();
-    let doc = json!({
-        "version": 1,
-        "summary": {
-            "files": run.files, "records": run.records, "skipped": run.skipped,
-            "findings": findings.len(), "suppressed": run.suppressed,
+            });
+            let sep = if self.findings == 0 { "" } else { "," };
+            write!(out, "{sep}\n    {}", serde_json::to_string(&v)?)?;
+            self.findings += 1;
+        }
+        Ok(())
+    }
+    fn error(&mut self, e: &RecordError, _: &mut dyn Write) -> io::Result<()> {
+        self.errors
+            .push(json!({"source": e.source, "record": e.record, "message": e.message}));
+        Ok(())
+    }
+    fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        if self.findings == 0 {
+            write!(out, "{{\n  \"version\": 1,\n  \"findings\": []")?;
+        } else {
+            write!(out, "\n  ]")?;
+        }
+        write!(out, ",\n  \"errors\": [")?;
+        for (i, e) in self.errors.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            write!(out, "{sep}\n    {}", serde_json::to_string(e)?)?;
+        }
+        let close = if self.errors.is_empty() { "]" } else { "\n  ]" };
+        let summary = json!({
+            "files": s.files, "records": s.records, "skipped": s.skipped,
+            "findings": s.findings(), "suppressed": s.suppressed,
             "by_severity": {
-                "info": run.count(Severity::Info), "low": run.count(Severity::Low),
-                "medium": run.count(Severity::Medium), "high": run.count(Severity::High),
+                "info": s.count(Severity::Info), "low": s.count(Severity::Low),
+                "medium": s.count(Severity::Medium), "high": s.count(Severity::High),
             },
-        },
-        "findings": findings,
-        "errors": errors,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        });
+        writeln!(
+            out,
+            "{close},\n  \"summary\": {}\n}}",
+            serde_json::to_string(&summary)?
+        )
+    }
 }
 
-pub fn text(run: &Run, colour: bool) -> String {
-    let paint = |code: &str, s: &str| {
-        if colour {
+/// Text for people, grouped by source and record.
+pub struct Text {
+    pub colour: bool,
+}
+
+impl Text {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.colour {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
             s.to_string()
         }
-    };
-    let mut out = String::new();
-    for a in &run.audited {
-        if a.audit.findings.is_empty() {
-            continue;
+    }
+
+    fn evidence(&self, f: &Finding) -> String {
+        match (f.evidence.marked.as_str(), f.evidence.shown()) {
+            (_, "") => String::new(),
+            ("", shown) => format!(" [{}]", self.paint("1", shown)),
+            (marked, _) => {
+                // The match inside its value, highlighted on a terminal.
+                let close = '⟧'.len_utf8();
+                let marked = match (marked.find('⟦'), marked.rfind('⟧')) {
+                    (Some(a), Some(b)) if self.colour => format!(
+                        "{}{}{}",
+                        &marked[..a],
+                        self.paint("1;4", &marked[a..b + close]),
+                        &marked[b + close..]
+                    ),
+                    _ => marked.to_string(),
+                };
+                format!(" [{marked}]")
+            }
         }
-        let (product, report) = kind_name(a);
-        out.push_str(&paint(
-            "1",
-            &format!("{} record {} ({product}/{report})\n", a.source, a.record),
-        ));
+    }
+}
+
+impl Sink for Text {
+    fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
+        if a.audit.findings.is_empty() {
+            return Ok(());
+        }
+        let (product, report) = kind_name(a.audit);
+        let head = format!("{} record {} ({product}/{report})", a.source, a.record);
+        writeln!(out, "{}", self.paint("1", &head))?;
         for f in &a.audit.findings {
             let sev = match f.severity {
-                Severity::High => paint("31;1", "high"),
-                Severity::Medium => paint("33", "medium"),
-                Severity::Low => paint("36", "low"),
-                Severity::Info => paint("2", "info"),
+                Severity::High => self.paint("31;1", "high"),
+                Severity::Medium => self.paint("33", "medium"),
+                Severity::Low => self.paint("36", "low"),
+                Severity::Info => self.paint("2", "info"),
             };
-            let evidence = match (f.evidence.marked.as_str(), f.evidence.shown()) {
-                (_, "") => String::new(),
-                ("", shown) => format!(" [{}]", paint("1", shown)),
-                (marked, _) => {
-                    // The match inside its value, highlighted on a terminal.
-                    let marked = match (marked.find('⟦'), marked.rfind('⟧')) {
-                        (Some(a), Some(b)) if colour => format!(
-                            "{}{}{}",
-                            &marked[..a],
-                            paint("1;4", &marked[a..b + '⟧'.len_utf8()]),
-                            &marked[b + '⟧'.len_utf8()..]
-                        ),
-                        _ => marked.to_string(),
-                    };
-                    format!(" [{marked}]")
-                }
-            };
-            out.push_str(&format!(
-                "  {sev:<6} {} {}{evidence}\n",
-                f.pointer, f.category
-            ));
-            out.push_str(&format!("         {}: {}\n", f.rule, f.message));
+            let evidence = self.evidence(f);
+            writeln!(out, "  {sev:<6} {} {}{evidence}", f.pointer, f.category)?;
+            writeln!(out, "         {}: {}", f.rule, f.message)?;
         }
+        Ok(())
     }
-    for e in &run.errors {
+    fn error(&mut self, e: &RecordError, out: &mut dyn Write) -> io::Result<()> {
         let at = e.record.map_or(String::new(), |r| format!(" record {r}"));
         let at = e.line.map_or(at.clone(), |l| format!("{at} (line {l})"));
-        out.push_str(&paint(
-            "31",
-            &format!("error: {}{at}: {}\n", e.source, e.message),
-        ));
+        let text = format!("error: {}{at}: {}", e.source, e.message);
+        writeln!(out, "{}", self.paint("31", &text))
     }
-    out.push_str(&format!(
-        "{} files, {} records ({} skipped), {} findings (high {}, medium {}, low {}, info {}), {} suppressed by baseline, {} errors\n",
-        run.files,
-        run.records,
-        run.skipped,
-        run.findings().count(),
-        run.count(Severity::High),
-        run.count(Severity::Medium),
-        run.count(Severity::Low),
-        run.count(Severity::Info),
-        run.suppressed,
-        run.errors.len()
-    ));
-    out
+    fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "{} files, {} records ({} skipped), {} findings (high {}, medium {}, low {}, info {}), {} suppressed by baseline, {} errors",
+            s.files,
+            s.records,
+            s.skipped,
+            s.findings(),
+            s.count(Severity::High),
+            s.count(Severity::Medium),
+            s.count(Severity::Low),
+            s.count(Severity::Info),
+            s.suppressed,
+            s.errors
+        )
+    }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -224,60 +266,124 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-pub fn sarif(run: &Run) -> String {
-    let rule_ids: BTreeSet<&str> = run.findings().map(|(_, f)| f.rule.as_str()).collect();
-    let rules: Vec<Value> = rule_ids
-        .iter()
-        .map(|id| {
-            let (statement, severity, source) = match privaudit_policy::explain(id) {
-                Some((policy, rule)) => {
-                    let src = policy.source.iter().find(|s| s.id == rule.source).map_or(String::new(), |s| format!("{}, section \"{}\"", s.title, rule.section));
-                    (rule.statement, rule.severity, src)
-                }
-                None => (String::new(), Severity::Medium, String::new()),
-            };
-            json!({
-                "id": id, "name": id.replace(['/', '-'], "_"),
-                "shortDescription": {"text": id},
-                "fullDescription": {"text": statement},
-                "help": {"text": format!("{statement}\nSource: {source}\nRun `privaudit explain {id}` for details.")},
-                "defaultConfiguration": {"level": level(severity)},
-            })
-        })
-        .collect();
-    let results: Vec<Value> = run
-        .findings()
-        .map(|(a, f)| {
-            let mut region = json!({});
-            if let Some(line) = a.line {
-                region = json!({"startLine": line});
+/// GitHub code scanning's `security-severity` scale (0.1–10.0).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// GitHub code scanning rejects a run with more results than this.
+pub const SARIF_MAX_RESULTS: usize = 25_000;
+
+/// SARIF 2.1.0 as GitHub code scanning accepts it: results stream first, the rules they
+/// used follow in `tool.driver`.
+#[derive(Default)]
+pub struct Sarif {
+    results: usize,
+    left_out: usize,
+    rules: BTreeSet<String>,
+}
+
+impl Sink for Sarif {
+    fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
+        for f in &a.audit.findings {
+            if self.results >= SARIF_MAX_RESULTS {
+                self.left_out += 1;
+                continue;
             }
-            let mut physical = json!({"artifactLocation": {"uri": a.source.trim_start_matches("./")}});
-            if a.line.is_some() {
-                physical["region"] = region;
+            if self.results == 0 {
+                write!(
+                    out,
+                    "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{{\n    \"results\": ["
+                )?;
             }
-            json!({
+            self.rules.insert(f.rule.clone());
+            let line = a.line.unwrap_or(1).max(1);
+            let result = json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
                 "message": {"text": format!("{} at {} (record {}): {} [{}]", f.category, f.pointer, a.record, f.message, f.evidence.shown())},
                 "locations": [{
-                    "physicalLocation": physical,
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": a.source.trim_start_matches("./")},
+                        "region": {"startLine": line},
+                    },
                     "logicalLocations": [{"fullyQualifiedName": f.pointer, "kind": "member"}],
                 }],
-                "partialFingerprints": {"privaudit/v1": f.fingerprint},
+                "partialFingerprints": {"privaudit/v1": f.fingerprint, "primaryLocationLineHash": f.fingerprint},
                 "properties": {"category": f.category, "severity": f.severity.as_str(), "record": a.record},
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "privaudit", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://github.com/privaudit/privaudit", "rules": rules}},
-            "results": results,
-        }],
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+            });
+            let sep = if self.results == 0 { "" } else { "," };
+            write!(out, "{sep}\n      {}", serde_json::to_string(&result)?)?;
+            self.results += 1;
+        }
+        Ok(())
+    }
+    fn error(&mut self, _: &RecordError, _: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, _: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        if self.results == 0 {
+            write!(
+                out,
+                "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{{\n    \"results\": []"
+            )?;
+        } else {
+            write!(out, "\n    ]")?;
+        }
+        let rules: Vec<Value> = self.rules.iter().map(|id| sarif_rule(id)).collect();
+        let tool = json!({"driver": {
+            "name": "privaudit", "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://github.com/privaudit/privaudit", "rules": rules,
+        }});
+        let mut notes = Vec::new();
+        if self.left_out > 0 {
+            notes.push(json!({"level": "warning", "message": {"text": format!(
+                "{} results beyond the first {SARIF_MAX_RESULTS} were left out: GitHub code scanning refuses larger runs; use --format json for all of them",
+                self.left_out
+            )}}));
+        }
+        let invocation = json!({"executionSuccessful": true, "toolExecutionNotifications": notes});
+        writeln!(
+            out,
+            ",\n    \"tool\": {},\n    \"invocations\": [{}]\n  }}]\n}}",
+            serde_json::to_string(&tool)?,
+            serde_json::to_string(&invocation)?
+        )
+    }
+}
+
+fn sarif_rule(id: &str) -> Value {
+    let (statement, severity, source) = match privaudit_policy::explain(id) {
+        Some((policy, rule)) => {
+            let src = policy
+                .source
+                .iter()
+                .find(|s| s.id == rule.source)
+                .map_or(String::new(), |s| {
+                    format!("{}, section \"{}\"", s.title, rule.section)
+                });
+            (rule.statement, rule.severity, src)
+        }
+        None => (
+            format!("privaudit rule {id}"),
+            Severity::Medium,
+            String::new(),
+        ),
+    };
+    let category = id.split('/').next_back().unwrap_or(id);
+    json!({
+        "id": id, "name": id.replace(['/', '-'], "_"),
+        "shortDescription": {"text": id},
+        "fullDescription": {"text": statement},
+        "help": {"text": format!("{statement}\nSource: {source}\nRun `privaudit explain {id}` for details.")},
+        "defaultConfiguration": {"level": level(severity)},
+        "properties": {"tags": ["privacy", category], "security-severity": security_severity(severity)},
+    })
 }
 
 fn xml(s: &str) -> String {
@@ -290,67 +396,105 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub fn junit(run: &Run) -> String {
-    let failing = |a: &Audited| a.audit.findings.iter().any(|f| f.severity >= Severity::Low);
-    let mut sources: Vec<&str> = run
-        .audited
-        .iter()
-        .map(|a| a.source.as_str())
-        .chain(run.errors.iter().map(|e| e.source.as_str()))
-        .collect();
-    sources.dedup();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let total = run.audited.len() + run.errors.len();
-    let failures = run.audited.iter().filter(|a| failing(a)).count();
-    out.push_str(&format!(
-        "<testsuites name=\"privaudit\" tests=\"{total}\" failures=\"{failures}\" errors=\"{}\">\n",
-        run.errors.len()
-    ));
-    for source in sources {
-        let cases: Vec<&Audited> = run.audited.iter().filter(|a| a.source == source).collect();
-        let errs: Vec<&RecordError> = run.errors.iter().filter(|e| e.source == source).collect();
-        let f = cases.iter().filter(|a| failing(a)).count();
-        out.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"{}\">\n",
-            xml(source),
-            cases.len() + errs.len(),
-            errs.len()
-        ));
-        for a in cases {
-            let (product, report) = kind_name(a);
-            out.push_str(&format!(
-                "    <testcase classname=\"{product}.{report}\" name=\"record {}\">",
-                a.record
-            ));
-            if failing(a) {
-                let body: Vec<String> = a
-                    .audit
-                    .findings
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{} {} {} {} [{}]",
-                            f.severity,
-                            f.pointer,
-                            f.category,
-                            f.rule,
-                            f.evidence.shown()
-                        )
-                    })
-                    .collect();
-                out.push_str(&format!(
-                    "\n      <failure message=\"{} findings\" type=\"privacy\">{}</failure>\n    ",
-                    a.audit.findings.len(),
-                    xml(&body.join("\n"))
-                ));
-            }
-            out.push_str("</testcase>\n");
+/// JUnit XML: a suite per source file, a case per record.
+#[derive(Default)]
+pub struct Junit {
+    started: bool,
+    source: Option<String>,
+    cases: String,
+    tests: usize,
+    failures: usize,
+    errors: usize,
+}
+
+impl Junit {
+    fn switch(&mut self, source: &str, out: &mut dyn Write) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            write!(
+                out,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"privaudit\">\n"
+            )?;
         }
-        for e in errs {
-            out.push_str(&format!("    <testcase classname=\"input\" name=\"record {}\"><error message=\"{}\"/></testcase>\n", e.record.map_or("-".into(), |r| r.to_string()), xml(&e.message)));
+        if self.source.as_deref() != Some(source) {
+            self.flush(out)?;
+            self.source = Some(source.to_string());
         }
-        out.push_str("  </testsuite>\n");
+        Ok(())
     }
-    out.push_str("</testsuites>\n");
-    out
+
+    fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(source) = self.source.take() {
+            write!(
+                out,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n{}  </testsuite>\n",
+                xml(&source),
+                self.tests,
+                self.failures,
+                self.errors,
+                self.cases
+            )?;
+        }
+        self.cases.clear();
+        (self.tests, self.failures, self.errors) = (0, 0, 0);
+        Ok(())
+    }
+}
+
+impl Sink for Junit {
+    fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
+        self.switch(a.source, out)?;
+        self.tests += 1;
+        let (product, report) = kind_name(a.audit);
+        self.cases.push_str(&format!(
+            "    <testcase classname=\"{product}.{report}\" name=\"record {}\">",
+            a.record
+        ));
+        if a.audit.findings.iter().any(|f| f.severity >= Severity::Low) {
+            self.failures += 1;
+            let body: Vec<String> = a
+                .audit
+                .findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} {} {} {} [{}]",
+                        f.severity,
+                        f.pointer,
+                        f.category,
+                        f.rule,
+                        f.evidence.shown()
+                    )
+                })
+                .collect();
+            self.cases.push_str(&format!(
+                "\n      <failure message=\"{} findings\" type=\"privacy\">{}</failure>\n    ",
+                a.audit.findings.len(),
+                xml(&body.join("\n"))
+            ));
+        }
+        self.cases.push_str("</testcase>\n");
+        Ok(())
+    }
+    fn error(&mut self, e: &RecordError, out: &mut dyn Write) -> io::Result<()> {
+        self.switch(&e.source, out)?;
+        self.tests += 1;
+        self.errors += 1;
+        self.cases.push_str(&format!(
+            "    <testcase classname=\"input\" name=\"record {}\"><error message=\"{}\"/></testcase>\n",
+            e.record.map_or("-".into(), |r| r.to_string()),
+            xml(&e.message)
+        ));
+        Ok(())
+    }
+    fn finish(&mut self, _: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        if !self.started {
+            write!(
+                out,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"privaudit\">\n"
+            )?;
+        }
+        self.flush(out)?;
+        writeln!(out, "</testsuites>")
+    }
 }

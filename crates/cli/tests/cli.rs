@@ -302,6 +302,64 @@ fn sarif_is_2_1_0_with_rules_and_locations() {
     assert_eq!(loc["region"]["startLine"], 1);
 }
 
+/// What GitHub code scanning requires of an upload beyond the SARIF schema (its "SARIF
+/// support" reference): non-empty rule texts, a message and a location with a relative URI
+/// and a line on every result, string fingerprints, levels and security severities in range,
+/// and at most 25 000 results per run.
+#[test]
+fn sarif_meets_github_code_scanning_requirements() {
+    let (_, out, _) = run(&[
+        "audit",
+        "--format",
+        "sarif",
+        "introvox",
+        "roomvox",
+        "kopano",
+        "mattermost",
+        "community-scripts",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let text = |v: &serde_json::Value| v.as_str().is_some_and(|s| !s.trim().is_empty());
+    assert!(text(&v["$schema"]) && v["version"] == "2.1.0");
+    let runs = v["runs"].as_array().unwrap();
+    assert!(!runs.is_empty() && runs.len() <= 20);
+    for r in runs {
+        let driver = &r["tool"]["driver"];
+        assert!(text(&driver["name"]));
+        let rules = driver["rules"].as_array().unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        for rule in rules {
+            for field in ["shortDescription", "fullDescription", "help"] {
+                assert!(text(&rule[field]["text"]), "{field} of {}", rule["id"]);
+            }
+            assert!(rule["name"].as_str().unwrap().len() <= 255);
+            assert!(rule["fullDescription"]["text"].as_str().unwrap().len() <= 1024);
+            let sev: f64 = rule["properties"]["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(sev > 0.0 && sev <= 10.0);
+            assert!(rule["properties"]["tags"].as_array().unwrap().len() <= 20);
+        }
+        let results = r["results"].as_array().unwrap();
+        assert!(!results.is_empty() && results.len() <= 25_000);
+        for res in results {
+            assert!(ids.contains(&res["ruleId"].as_str().unwrap()));
+            assert!(text(&res["message"]["text"]));
+            assert!(["note", "warning", "error"].contains(&res["level"].as_str().unwrap()));
+            let locations = res["locations"].as_array().unwrap();
+            assert!(!locations.is_empty() && locations.len() <= 10);
+            let phys = &locations[0]["physicalLocation"];
+            let uri = phys["artifactLocation"]["uri"].as_str().unwrap();
+            assert!(!uri.is_empty() && !uri.starts_with('/') && !uri.contains("://"));
+            assert!(phys["region"]["startLine"].as_u64().unwrap() >= 1);
+            let fps = res["partialFingerprints"].as_object().unwrap();
+            assert!(fps.values().all(&text) && fps.contains_key("primaryLocationLineHash"));
+        }
+    }
+}
+
 #[test]
 fn baseline_suppresses_known_findings() {
     let file = "roomvox/leaks/daily-report-b-hostname-web-server.json";

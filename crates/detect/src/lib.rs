@@ -165,6 +165,9 @@ impl Scanner {
 
     /// Appends every match in `text` to `out`, ordered by span start.
     pub fn scan(&self, text: &str, out: &mut Vec<Match>) {
+        if inert(text.as_bytes()) {
+            return;
+        }
         let first = out.len();
         scan::scan(text, out);
         out[first..].sort_by_key(|m| (m.span.start, m.span.end));
@@ -175,5 +178,35 @@ impl Scanner {
         let mut out = Vec::new();
         self.scan(text, &mut out);
         out
+    }
+}
+
+/// Whether no detector can match: a single short token of letters, digits, `_` and `-` with
+/// fewer than seven digits. Every detector needs more (a separator such as `@ . : /`, a
+/// second word, at least seven digits, or fifteen characters), and most telemetry values
+/// (`nginx`, `x86_64`, `de`, `lxc`, `42`) are such tokens.
+fn inert(b: &[u8]) -> bool {
+    b.len() < 15
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        && b.iter().filter(|c| c.is_ascii_digit()).count() < 7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+        /// The shortcut is only taken where the full scan finds nothing at any confidence.
+        #[test]
+        fn inert_strings_have_no_matches(s in "[A-Za-z0-9_-]{0,14}|[0-9a-f-]{0,14}|[A-Z]{2}[0-9]{2}[A-Z0-9]{0,10}") {
+            if inert(s.as_bytes()) {
+                let mut out = Vec::new();
+                scan::scan(&s, &mut out);
+                prop_assert!(out.is_empty(), "{s}: {out:?}");
+            }
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! The audit of one body: parse, pick the kind, validate, walk, detect, apply the policy.
 
 use crate::json::{self, ParseError};
-use crate::policy::{Policy, Severity, pattern_matches};
+use crate::policy::{PatternIndex, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
-use crate::{Audit, AuditError, Evidence, Finding, Limits};
+use crate::{Audit, AuditError, AuditOptions, Evidence, Finding};
 use jsonschema::error::ValidationErrorKind;
 use privaudit_detect::{Category, Confidence, Match, Scanner};
 use privaudit_reports::ReportKind;
@@ -16,7 +16,7 @@ pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
     validator: jsonschema::Validator,
     shape: Shape,
-    root_properties: Vec<String>,
+    root_properties: std::collections::HashSet<String>,
     required: Vec<String>,
 }
 
@@ -25,6 +25,8 @@ pub(crate) struct CompiledProduct {
     pub(crate) policy: Policy,
     pub(crate) kinds: Vec<CompiledKind>,
     fields: Vec<(crate::policy::FieldRule, Option<regex::Regex>)>,
+    field_index: PatternIndex,
+    exception_index: PatternIndex,
 }
 
 impl CompiledProduct {
@@ -76,10 +78,15 @@ impl CompiledProduct {
                 Ok((f.clone(), re))
             })
             .collect::<Result<_, String>>()?;
+        let field_index = PatternIndex::new(policy.field.iter().map(|f| f.pointer.as_str()));
+        let exception_index =
+            PatternIndex::new(policy.exception.iter().map(|e| e.pointer.as_str()));
         Ok(CompiledProduct {
             policy,
             kinds,
             fields,
+            field_index,
+            exception_index,
         })
     }
 }
@@ -88,15 +95,15 @@ impl CompiledKind {
     /// How well a value's top level fits this kind; `None` when it cannot be this kind.
     pub(crate) fn fit(&self, value: &Value) -> Option<i64> {
         let obj = value.as_object()?;
-        if self.validator.is_valid(value) {
-            return Some(i64::MAX);
-        }
         let named = obj
             .keys()
-            .filter(|k| self.root_properties.contains(k))
+            .filter(|k| self.root_properties.contains(k.as_str()))
             .count() as i64;
         if named == 0 {
             return None;
+        }
+        if self.validator.is_valid(value) {
+            return Some(i64::MAX);
         }
         let unnamed = obj.len() as i64 - named;
         let missing = self
@@ -229,14 +236,14 @@ impl<'a> Run<'a> {
 
     fn field_rules(
         &self,
-        segments: &[&str],
-    ) -> Vec<&'a (crate::policy::FieldRule, Option<regex::Regex>)> {
+        pointer: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a (crate::policy::FieldRule, Option<regex::Regex>))> + 'a
+    {
         let product: &'a CompiledProduct = self.product;
         product
-            .fields
-            .iter()
-            .filter(|(f, _)| pattern_matches(&f.pointer, segments))
-            .collect()
+            .field_index
+            .matching(pointer)
+            .map(move |i| (i, &product.fields[i]))
     }
 
     /// Runs the detectors over one string (a value or a key).
@@ -248,10 +255,9 @@ impl<'a> Run<'a> {
         on_key: bool,
         exempt: Option<&str>,
     ) -> usize {
-        let segments = segments(pointer);
         let mut allowed: Vec<&str> = Vec::new();
         if !on_key {
-            for (f, re) in self.field_rules(&segments) {
+            for (_, (f, re)) in self.field_rules(pointer) {
                 if re.as_ref().is_none_or(|re| re.is_match(text)) {
                     allowed.extend(f.allow.iter().map(String::as_str));
                 }
@@ -306,27 +312,23 @@ impl<'a> Run<'a> {
     /// Field constraints of the policy (pattern, length) on a string value that no detector
     /// flagged: the last net for leaks the detectors do not know.
     fn constraints(&mut self, pointer: &str, text: &str) {
-        let segments = segments(pointer);
-        let mut broken = None;
-        for (f, re) in self.field_rules(&segments) {
-            if let Some(re) = re
-                && !re.is_match(text)
-            {
-                broken = Some((
-                    f,
-                    "does not have the form the policy expects here".to_string(),
-                ));
-            }
-            if let Some(max) = f.max_length
+        // Of several broken field rules, the last declared one speaks.
+        let mut broken: Option<(usize, &crate::policy::FieldRule, String)> = None;
+        for (i, (f, re)) in self.field_rules(pointer) {
+            let why = if let Some(max) = f.max_length
                 && text.chars().count() > max
             {
-                broken = Some((
-                    f,
-                    format!("is longer than the {max} characters the policy allows here"),
-                ));
+                format!("is longer than the {max} characters the policy allows here")
+            } else if re.as_ref().is_some_and(|re| !re.is_match(text)) {
+                "does not have the form the policy expects here".to_string()
+            } else {
+                continue;
+            };
+            if broken.as_ref().is_none_or(|(j, ..)| i > *j) {
+                broken = Some((i, f, why));
             }
         }
-        if let Some((f, why)) = broken {
+        if let Some((_, f, why)) = broken {
             let message = format!("value {why}: {}", f.note);
             self.push(
                 pointer,
@@ -344,49 +346,48 @@ impl<'a> Run<'a> {
 
     /// A declared exception that applies at `pointer`, if any.
     fn exception(&self, pointer: &str) -> Option<&'a crate::policy::Exception> {
-        let segments = segments(pointer);
-        self.product
-            .policy
-            .exception
-            .iter()
-            .find(|e| pattern_matches(&e.pointer, &segments))
+        let product: &'a CompiledProduct = self.product;
+        // The first declared exception wins.
+        let i = product.exception_index.matching(pointer).min()?;
+        product.policy.exception.get(i)
     }
 
-    pub(crate) fn walk(&mut self, value: &Value) -> Choices {
+    pub(crate) fn walk(&mut self, value: &Value, record_choices: bool) -> Choices {
         let kind = self.kind;
-        kind.shape.walk(value, &mut |event| match event {
-            Event::Undeclared { pointer } => {
-                let name = pointer.rsplit('/').next().unwrap_or("");
-                // The member name stays out of the message: it may be the leak itself.
-                let message = format!(
-                    "a member the documented report does not have; breaks: {}",
-                    self.promise("undeclared_field")
-                );
-                self.push(
+        kind.shape
+            .walk(value, record_choices, &mut |event| match event {
+                Event::Undeclared { pointer } => {
+                    let name = pointer.rsplit('/').next().unwrap_or("");
+                    // The member name stays out of the message: it may be the leak itself.
+                    let message = format!(
+                        "a member the documented report does not have; breaks: {}",
+                        self.promise("undeclared_field")
+                    );
+                    self.push(
+                        pointer,
+                        "undeclared_field",
+                        None,
+                        None,
+                        message,
+                        pointer,
+                        describe(name),
+                        None,
+                        true,
+                    );
+                }
+                Event::Key {
                     pointer,
-                    "undeclared_field",
-                    None,
-                    None,
-                    message,
+                    key,
+                    class,
+                } => {
+                    self.scan(pointer, key, class, true, None);
+                }
+                Event::Value {
                     pointer,
-                    describe(name),
-                    None,
-                    true,
-                );
-            }
-            Event::Key {
-                pointer,
-                key,
-                class,
-            } => {
-                self.scan(pointer, key, class, true, None);
-            }
-            Event::Value {
-                pointer,
-                value,
-                class,
-            } => self.value(pointer, value, class),
-        })
+                    value,
+                    class,
+                } => self.value(pointer, value, class),
+            })
     }
 
     fn value(&mut self, pointer: &str, v: &Value, class: Option<&str>) {
@@ -585,11 +586,6 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
-/// Unescaped segments of a pointer.
-fn segments(pointer: &str) -> Vec<&str> {
-    pointer.split('/').skip(1).collect()
-}
-
 fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
@@ -598,10 +594,10 @@ fn unescape(segment: &str) -> String {
 pub(crate) fn audit(
     products: &[CompiledProduct],
     scanner: &Scanner,
-    limits: &Limits,
+    options: &AuditOptions,
     body: &[u8],
-    show_evidence: bool,
 ) -> Audit {
+    let limits = &options.limits;
     if body.len() > limits.max_body_bytes {
         return Audit::failed(AuditError::TooLarge {
             size: body.len(),
@@ -622,7 +618,7 @@ pub(crate) fn audit(
             });
         }
     };
-    audit_value(products, scanner, value, &dups, show_evidence)
+    audit_value(products, scanner, value, &dups, options)
 }
 
 pub(crate) fn audit_value(
@@ -630,7 +626,7 @@ pub(crate) fn audit_value(
     scanner: &Scanner,
     value: Value,
     dups: &[String],
-    show_evidence: bool,
+    options: &AuditOptions,
 ) -> Audit {
     let mut best: Option<(i64, &CompiledProduct, &CompiledKind)> = None;
     for p in products {
@@ -648,16 +644,16 @@ pub(crate) fn audit_value(
             products: names.join(", "),
         });
     };
-    let mut run = Run::new(product, kind, scanner, show_evidence);
+    let mut run = Run::new(product, kind, scanner, options.show_evidence);
     run.duplicates(dups);
-    let choices = run.walk(&value);
+    let choices = run.walk(&value, score != i64::MAX);
     // `fit` already validated: a perfect score means no schema errors to collect.
     if score != i64::MAX {
         run.schema_errors(&value, &choices);
     }
     let mut findings = run.findings;
     findings.sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
-    let report = if findings.iter().all(|f| f.severity == Severity::Info) {
+    let report = if options.typed_report && findings.iter().all(|f| f.severity == Severity::Info) {
         kind.kind.deserialize(&value).ok()
     } else {
         None

@@ -6,20 +6,45 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::fmt;
 
-/// Escapes one pointer segment (RFC 6901).
-pub(crate) fn escape(segment: &str) -> String {
+/// Appends one pointer segment, escaped (RFC 6901).
+pub(crate) fn push_escaped(out: &mut String, segment: &str) {
     if segment.contains(['~', '/']) {
-        segment.replace('~', "~0").replace('/', "~1")
+        out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
     } else {
-        segment.to_string()
+        out.push_str(segment);
     }
 }
 
 /// Duplicate members found while parsing, by pointer to the member.
 pub(crate) type Duplicates = RefCell<Vec<String>>;
 
+/// Where a node sits: its parent and its segment. The pointer is only spelled out when a
+/// duplicate needs one, so a clean parse builds no pointer strings.
+enum Path<'p> {
+    Root,
+    Index(&'p Path<'p>, usize),
+    Key(&'p Path<'p>, &'p str),
+}
+
+impl Path<'_> {
+    fn pointer(&self, out: &mut String) {
+        match self {
+            Path::Root => {}
+            Path::Index(parent, i) => {
+                parent.pointer(out);
+                out.push_str(&format!("/{i}"));
+            }
+            Path::Key(parent, k) => {
+                parent.pointer(out);
+                out.push('/');
+                push_escaped(out, k);
+            }
+        }
+    }
+}
+
 struct Node<'a> {
-    pointer: String,
+    path: &'a Path<'a>,
     dups: &'a Duplicates,
 }
 
@@ -59,24 +84,37 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(Node {
-            pointer: format!("{}/{}", self.pointer, out.len()),
-            dups: self.dups,
-        })? {
-            out.push(v);
+        loop {
+            let path = Path::Index(self.path, out.len());
+            let node = Node {
+                path: &path,
+                dups: self.dups,
+            };
+            match seq.next_element_seed(node)? {
+                Some(v) => out.push(v),
+                None => break,
+            }
         }
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let pointer = format!("{}/{}", self.pointer, escape(&key));
+            let path = Path::Key(self.path, &key);
             let value = map.next_value_seed(Node {
-                pointer: pointer.clone(),
+                path: &path,
                 dups: self.dups,
             })?;
-            if out.insert(key, value).is_some() {
-                self.dups.borrow_mut().push(pointer);
+            match out.entry(key) {
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+                serde_json::map::Entry::Occupied(mut e) => {
+                    let mut pointer = String::new();
+                    Path::Key(self.path, e.key()).pointer(&mut pointer);
+                    self.dups.borrow_mut().push(pointer);
+                    e.insert(value);
+                }
             }
         }
         Ok(Value::Object(out))
@@ -114,7 +152,7 @@ pub(crate) fn parse(body: &[u8]) -> Result<(Value, Vec<String>), ParseError> {
     let dups = Duplicates::default();
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = Node {
-        pointer: String::new(),
+        path: &Path::Root,
         dups: &dups,
     }
     .deserialize(&mut de)

@@ -78,13 +78,26 @@ impl Default for Limits {
 }
 
 /// Options of an audit.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct AuditOptions {
     /// Keep the raw matched text in [`Evidence::raw`]. Off by default: the auditor must not
     /// become a leak.
     pub show_evidence: bool,
+    /// Deserialize a report without findings into [`Audit::report`] (on by default). Callers
+    /// that only want findings turn it off and save the second pass over the value.
+    pub typed_report: bool,
     /// Input limits.
     pub limits: Limits,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            show_evidence: false,
+            typed_report: true,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// What was found, for display.
@@ -188,7 +201,8 @@ pub struct Audit {
     pub kind: Option<&'static ReportKind>,
     /// Findings, ordered by pointer and category.
     pub findings: Vec<Finding>,
-    /// The typed report, when the audit found nothing above `info`.
+    /// The typed report, when the audit found nothing above `info` (and
+    /// [`AuditOptions::typed_report`] is on).
     pub report: Option<Report>,
     /// Why the body could not be audited.
     pub error: Option<AuditError>,
@@ -294,13 +308,7 @@ impl Auditor {
 
     /// Audits one body. Never panics; malformed input yields [`Audit::error`].
     pub fn audit(&self, body: &[u8]) -> Audit {
-        engine::audit(
-            &self.products,
-            &self.scanner,
-            &self.options.limits,
-            body,
-            self.options.show_evidence,
-        )
+        engine::audit(&self.products, &self.scanner, &self.options, body)
     }
 
     /// Audits one body as a given product only (for callers who know the endpoint).
@@ -310,13 +318,7 @@ impl Auditor {
             .iter()
             .position(|p| p.policy.product == product)
         {
-            Some(i) => engine::audit(
-                &self.products[i..=i],
-                &self.scanner,
-                &self.options.limits,
-                body,
-                self.options.show_evidence,
-            ),
+            Some(i) => engine::audit(&self.products[i..=i], &self.scanner, &self.options, body),
             None => Audit::failed(AuditError::NoMatch {
                 products: product.to_string(),
             }),

@@ -316,19 +316,63 @@ fn check_pattern(p: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether a pointer pattern (`*` one segment, `**` any number) matches a pointer's segments.
-pub(crate) fn pattern_matches(pattern: &str, segments: &[&str]) -> bool {
-    fn go(pat: &[&str], seg: &[&str]) -> bool {
-        match pat.split_first() {
-            None => seg.is_empty(),
-            Some((&"**", rest)) => (0..=seg.len()).any(|i| go(rest, &seg[i..])),
-            Some((p, rest)) => {
-                !seg.is_empty() && (*p == "*" || *p == seg[0]) && go(rest, &seg[1..])
+/// Pointer patterns indexed by their last segment, so that matching a pointer costs one hash
+/// lookup unless a pattern ends in a wildcard or shares the pointer's member name. Matching
+/// allocates nothing.
+#[derive(Debug, Default)]
+pub(crate) struct PatternIndex {
+    patterns: Vec<Vec<String>>,
+    by_last: std::collections::HashMap<String, Vec<usize>>,
+    wild: Vec<usize>,
+}
+
+impl PatternIndex {
+    pub(crate) fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> PatternIndex {
+        let mut index = PatternIndex::default();
+        for (i, p) in patterns.into_iter().enumerate() {
+            match p.rsplit('/').next().unwrap_or("") {
+                "*" | "**" => index.wild.push(i),
+                last => index.by_last.entry(last.to_string()).or_default().push(i),
             }
+            index
+                .patterns
+                .push(p.split('/').skip(1).map(str::to_string).collect());
         }
+        index
     }
-    let pat: Vec<&str> = pattern.split('/').skip(1).collect();
-    go(&pat, segments)
+
+    /// Indices of the patterns that match `pointer`: those named by its last segment first,
+    /// then those ending in a wildcard, each group in ascending order.
+    pub(crate) fn matching<'s>(&'s self, pointer: &'s str) -> impl Iterator<Item = usize> + 's {
+        let last = pointer.rsplit('/').next().unwrap_or("");
+        let named = self.by_last.get(last).map_or(&[][..], Vec::as_slice);
+        named
+            .iter()
+            .chain(&self.wild)
+            .copied()
+            .filter(move |&i| segments_match(&self.patterns[i], pointer))
+    }
+}
+
+/// Whether pattern segments match a pointer (`/a/b`), segment by segment.
+fn segments_match(pattern: &[String], pointer: &str) -> bool {
+    let Some((p, rest)) = pattern.split_first() else {
+        return pointer.is_empty();
+    };
+    let Some(tail) = pointer.strip_prefix('/') else {
+        // `**` also matches nothing at all.
+        return p == "**" && rest.is_empty() && pointer.is_empty();
+    };
+    let (seg, after) = tail.split_at(tail.find('/').unwrap_or(tail.len()));
+    match p.as_str() {
+        "**" => {
+            segments_match(rest, pointer)
+                || segments_match(pattern, after)
+                || (rest.is_empty() && after.is_empty())
+        }
+        "*" => segments_match(rest, after),
+        lit => lit == seg && segments_match(rest, after),
+    }
 }
 
 #[cfg(test)]
@@ -364,16 +408,24 @@ mod tests {
 
     #[test]
     fn pointer_patterns() {
-        assert!(pattern_matches(
+        let index = PatternIndex::new([
             "/batch/*/properties/customer_id",
-            &["batch", "3", "properties", "customer_id"]
-        ));
-        assert!(!pattern_matches(
-            "/batch/*/properties/customer_id",
-            &["batch", "properties", "customer_id"]
-        ));
-        assert!(pattern_matches("/stats/**", &["stats", "a", "value"]));
-        assert!(pattern_matches("/error", &["error"]));
-        assert!(!pattern_matches("/error", &["error", "x"]));
+            "/stats/**",
+            "/error",
+            "/a/**/z",
+            "/roomTypeCounts/*",
+        ]);
+        let hits = |pointer: &str| index.matching(pointer).collect::<Vec<_>>();
+        assert_eq!(hits("/batch/3/properties/customer_id"), [0]);
+        assert_eq!(hits("/batch/properties/customer_id"), [] as [usize; 0]);
+        assert_eq!(hits("/stats/a/value"), [1]);
+        assert_eq!(hits("/stats"), [1], "`**` matches no segment too");
+        assert_eq!(hits("/error"), [2]);
+        assert_eq!(hits("/error/x"), [] as [usize; 0]);
+        assert_eq!(hits("/a/z"), [3]);
+        assert_eq!(hits("/a/b/c/z"), [3]);
+        assert_eq!(hits("/a/b/c/y"), [] as [usize; 0]);
+        assert_eq!(hits("/roomTypeCounts/Meeting room"), [4]);
+        assert_eq!(hits("/roomTypeCounts"), [] as [usize; 0]);
     }
 }

@@ -1,9 +1,15 @@
 //! Walks a report alongside its schema: for every node, the schemas that apply to it (through
 //! `$ref`, `allOf`, the matching `anyOf`/`oneOf` branch and `if`/`then`/`else`), its privacy
 //! class, and whether the schema declares it.
+//!
+//! The schema is compiled once into an arena of nodes. A node whose applicable set does not
+//! depend on the instance (no `anyOf`, `oneOf` or `if` in its `$ref`/`allOf` closure) carries
+//! that set merged in advance, so the walk over an ordinary report does no schema lookups and
+//! no allocation beyond the pointer buffer.
 
-use crate::json::escape;
-use serde_json::Value;
+use crate::json::push_escaped;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// What the walk reports.
 pub(crate) enum Event<'v> {
@@ -24,135 +30,224 @@ pub(crate) enum Event<'v> {
     Undeclared { pointer: &'v str },
 }
 
-/// A compiled view of one report kind's schema.
-pub(crate) struct Shape {
-    root: Value,
-}
-
 /// Which branch of an `anyOf`/`oneOf` was taken at an instance pointer.
 pub(crate) type Choices = Vec<(String, String)>;
 
 const MAX_DEPTH: usize = 64;
 
+type Id = usize;
+
+/// What the applicable schemas of one instance node say, merged.
+#[derive(Default)]
+struct Merged {
+    class: Option<String>,
+    key_class: Option<String>,
+    closed: bool,
+    unlisted: bool,
+    properties: HashMap<String, Vec<Id>>,
+    additional: Vec<Id>,
+    items: Vec<Id>,
+}
+
+/// One schema object.
+#[derive(Default)]
+struct Node {
+    /// Schema path, for recording branch choices.
+    path: String,
+    class: Option<String>,
+    key_class: Option<String>,
+    closed: bool,
+    unlisted: bool,
+    properties: Vec<(String, Id)>,
+    additional: Option<Id>,
+    items: Option<Id>,
+    /// `$ref` target and `allOf` members: they always apply.
+    always: Vec<Id>,
+    /// `anyOf`/`oneOf` branches: the first that fits applies.
+    branches: Vec<(&'static str, Vec<Id>)>,
+    /// `if`, `then`, `else`.
+    cond: Option<(Id, Option<Id>, Option<Id>)>,
+    // What `fits` checks.
+    types: Option<Vec<String>>,
+    konst: Option<Value>,
+    enumeration: Option<Vec<Value>>,
+    required: Vec<String>,
+    /// The applicable set merged in advance, when it does not depend on the instance.
+    merged: Option<Merged>,
+}
+
+/// A compiled view of one report kind's schema.
+pub(crate) struct Shape {
+    root: Value,
+    nodes: Vec<Node>,
+}
+
+struct Compiler<'s> {
+    root: &'s Value,
+    nodes: Vec<Node>,
+    by_path: HashMap<String, Id>,
+}
+
+impl Compiler<'_> {
+    fn node(&mut self, path: String, s: &Value) -> Id {
+        if let Some(&id) = self.by_path.get(&path) {
+            return id;
+        }
+        let id = self.nodes.len();
+        self.nodes.push(Node::default());
+        self.by_path.insert(path.clone(), id);
+        let Some(obj) = s.as_object() else {
+            self.nodes[id].path = path;
+            return id;
+        };
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+        let mut n = Node {
+            class: text("x-privacy"),
+            key_class: text("x-privacy-keys"),
+            closed: obj.get("additionalProperties") == Some(&Value::Bool(false)),
+            unlisted: obj.get("x-report-unlisted") == Some(&Value::Bool(true)),
+            types: obj.get("type").map(|t| match t {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(a) => a.iter().filter_map(Value::as_str).map(Into::into).collect(),
+                _ => Vec::new(),
+            }),
+            konst: obj.get("const").cloned(),
+            enumeration: obj.get("enum").and_then(Value::as_array).cloned(),
+            required: obj
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).map(Into::into).collect())
+                .unwrap_or_default(),
+            ..Node::default()
+        };
+        if let Some(props) = obj.get("properties").and_then(Value::as_object) {
+            for (k, ps) in props {
+                let mut p = format!("{path}/properties/");
+                push_escaped(&mut p, k);
+                n.properties.push((k.clone(), self.node(p, ps)));
+            }
+        }
+        if let Some(ap) = obj.get("additionalProperties").filter(|x| x.is_object()) {
+            n.additional = Some(self.node(format!("{path}/additionalProperties"), ap));
+        }
+        if let Some(it) = obj.get("items").filter(|x| x.is_object()) {
+            n.items = Some(self.node(format!("{path}/items"), it));
+        }
+        if let Some(target) = obj
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            && let Some(ts) = self.root.pointer(target)
+        {
+            n.always.push(self.node(target.to_string(), ts));
+        }
+        if let Some(all) = obj.get("allOf").and_then(Value::as_array) {
+            for (i, b) in all.iter().enumerate() {
+                n.always.push(self.node(format!("{path}/allOf/{i}"), b));
+            }
+        }
+        for kw in ["anyOf", "oneOf"] {
+            if let Some(bs) = obj.get(kw).and_then(Value::as_array) {
+                let ids = bs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| self.node(format!("{path}/{kw}/{i}"), b))
+                    .collect();
+                n.branches.push((kw, ids));
+            }
+        }
+        if let Some(c) = obj.get("if") {
+            let c = self.node(format!("{path}/if"), c);
+            let then = obj
+                .get("then")
+                .map(|b| self.node(format!("{path}/then"), b));
+            let els = obj
+                .get("else")
+                .map(|b| self.node(format!("{path}/else"), b));
+            n.cond = Some((c, then, els));
+        }
+        n.path = path;
+        self.nodes[id] = n;
+        id
+    }
+}
+
 impl Shape {
     pub(crate) fn new(root: Value) -> Shape {
-        Shape { root }
+        let mut c = Compiler {
+            root: &root,
+            nodes: Vec::new(),
+            by_path: HashMap::new(),
+        };
+        c.node(String::new(), &root);
+        let mut nodes = c.nodes;
+        for id in 0..nodes.len() {
+            let mut set = Vec::new();
+            if static_closure(&nodes, id, &mut set, 0) {
+                let merged = merge(&nodes, &set);
+                nodes[id].merged = Some(merged);
+            }
+        }
+        Shape { root, nodes }
     }
 
     pub(crate) fn root(&self) -> &Value {
         &self.root
     }
 
-    fn resolve(&self, reference: &str) -> Option<(String, &Value)> {
-        let path = reference.strip_prefix('#')?;
-        Some((path.to_string(), self.root.pointer(path)?))
-    }
-
     /// The root object's declared member names (for picking a kind by shape).
     pub(crate) fn root_properties(&self) -> Vec<&str> {
-        let mut out = Vec::new();
         let mut app = Vec::new();
-        self.applicable(
-            String::new(),
-            &self.root,
-            &Value::Object(Default::default()),
-            "",
-            &mut app,
-            &mut Vec::new(),
-            0,
-        );
-        for (_, s) in app {
-            if let Some(props) = s.get("properties").and_then(Value::as_object) {
-                out.extend(props.keys().map(String::as_str));
-            }
-        }
-        out
+        let empty = Value::Object(Map::new());
+        self.applicable(0, &empty, "", &mut app, &mut None, 0);
+        app.iter()
+            .flat_map(|&id| self.nodes[id].properties.iter().map(|(k, _)| k.as_str()))
+            .collect()
     }
 
-    /// Collects the schemas that apply to `inst`, outermost first.
-    #[allow(clippy::too_many_arguments)]
-    fn applicable<'s>(
-        &'s self,
-        path: String,
-        s: &'s Value,
+    /// Collects the schema nodes that apply to `inst`, outermost first.
+    fn applicable(
+        &self,
+        id: Id,
         inst: &Value,
         ip: &str,
-        out: &mut Vec<(String, &'s Value)>,
-        choices: &mut Choices,
+        out: &mut Vec<Id>,
+        choices: &mut Option<&mut Choices>,
         depth: usize,
     ) {
-        if depth > MAX_DEPTH || !s.is_object() {
+        if depth > MAX_DEPTH {
             return;
         }
-        out.push((path.clone(), s));
-        if let Some((p, target)) = s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| self.resolve(r))
-        {
-            self.applicable(p, target, inst, ip, out, choices, depth + 1);
+        out.push(id);
+        let n = &self.nodes[id];
+        for &a in &n.always {
+            self.applicable(a, inst, ip, out, choices, depth + 1);
         }
-        if let Some(all) = s.get("allOf").and_then(Value::as_array) {
-            for (i, b) in all.iter().enumerate() {
-                self.applicable(
-                    format!("{path}/allOf/{i}"),
-                    b,
-                    inst,
-                    ip,
-                    out,
-                    choices,
-                    depth + 1,
-                );
+        for (_, bs) in &n.branches {
+            if let Some(&b) = bs.iter().find(|&&b| self.fits(b, inst, 0)) {
+                if let Some(choices) = choices {
+                    choices.push((ip.to_string(), self.nodes[b].path.clone()));
+                }
+                self.applicable(b, inst, ip, out, choices, depth + 1);
             }
         }
-        for kw in ["anyOf", "oneOf"] {
-            if let Some(branches) = s.get(kw).and_then(Value::as_array)
-                && let Some((i, b)) = branches
-                    .iter()
-                    .enumerate()
-                    .find(|(_, b)| self.quick_match(b, inst, 0))
-            {
-                let p = format!("{path}/{kw}/{i}");
-                choices.push((ip.to_string(), p.clone()));
-                self.applicable(p, b, inst, ip, out, choices, depth + 1);
-            }
-        }
-        if let Some(cond) = s.get("if") {
-            let next = if self.quick_match(cond, inst, 0) {
-                "then"
-            } else {
-                "else"
-            };
-            if let Some(b) = s.get(next) {
-                self.applicable(
-                    format!("{path}/{next}"),
-                    b,
-                    inst,
-                    ip,
-                    out,
-                    choices,
-                    depth + 1,
-                );
+        if let Some((c, then, els)) = n.cond {
+            let next = if self.fits(c, inst, 0) { then } else { els };
+            if let Some(b) = next {
+                self.applicable(b, inst, ip, out, choices, depth + 1);
             }
         }
     }
 
     /// A cheap structural match on the keywords that tell branches apart: `type`, `const`,
     /// `enum`, `required` and the same on present properties.
-    fn quick_match(&self, s: &Value, inst: &Value, depth: usize) -> bool {
+    fn fits(&self, id: Id, inst: &Value, depth: usize) -> bool {
         if depth > 16 {
             return true;
         }
-        if let Some((_, target)) = s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| self.resolve(r))
-            && !self.quick_match(target, inst, depth + 1)
-        {
-            return false;
-        }
-        if let Some(t) = s.get("type") {
-            let ok = |name: &str| match name {
+        let n = &self.nodes[id];
+        if let Some(types) = &n.types {
+            let ok = |name: &String| match name.as_str() {
                 "null" => inst.is_null(),
                 "boolean" => inst.is_boolean(),
                 "integer" => inst.is_i64() || inst.is_u64(),
@@ -162,167 +257,196 @@ impl Shape {
                 "object" => inst.is_object(),
                 _ => true,
             };
-            let matched = match t {
-                Value::String(name) => ok(name),
-                Value::Array(names) => names.iter().filter_map(Value::as_str).any(ok),
-                _ => true,
-            };
-            if !matched {
+            if !types.is_empty() && !types.iter().any(ok) {
                 return false;
             }
         }
-        if let Some(c) = s.get("const")
-            && c != inst
-        {
+        if n.konst.as_ref().is_some_and(|c| c != inst) {
             return false;
         }
-        if let Some(e) = s.get("enum").and_then(Value::as_array)
-            && !e.contains(inst)
-        {
+        if n.enumeration.as_ref().is_some_and(|e| !e.contains(inst)) {
             return false;
         }
         if let Value::Object(m) = inst {
-            if let Some(req) = s.get("required").and_then(Value::as_array)
-                && !req
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .all(|k| m.contains_key(k))
-            {
+            if !n.required.iter().all(|k| m.contains_key(k)) {
                 return false;
             }
-            if let Some(props) = s.get("properties").and_then(Value::as_object) {
-                for (k, ps) in props {
-                    if let Some(v) = m.get(k)
-                        && !self.quick_match(ps, v, depth + 1)
-                    {
-                        return false;
-                    }
+            for (k, ps) in &n.properties {
+                if let Some(v) = m.get(k)
+                    && !self.fits(*ps, v, depth + 1)
+                {
+                    return false;
                 }
             }
         }
-        if let Some(all) = s.get("allOf").and_then(Value::as_array)
-            && !all.iter().all(|b| self.quick_match(b, inst, depth + 1))
-        {
-            return false;
-        }
-        for kw in ["anyOf", "oneOf"] {
-            if let Some(any) = s.get(kw).and_then(Value::as_array)
-                && !any.iter().any(|b| self.quick_match(b, inst, depth + 1))
-            {
-                return false;
-            }
-        }
-        true
+        n.always.iter().all(|&a| self.fits(a, inst, depth + 1))
+            && n.branches
+                .iter()
+                .all(|(_, bs)| bs.iter().any(|&b| self.fits(b, inst, depth + 1)))
     }
 
-    /// Walks `inst`, calling `visit` for every node; returns the branch choices made.
-    pub(crate) fn walk<'v>(&'v self, inst: &'v Value, visit: &mut dyn FnMut(Event<'_>)) -> Choices {
+    /// Walks `inst`, calling `visit` for every node. Branch choices are recorded only when
+    /// asked for (to explain schema errors), since most reports have none to explain.
+    pub(crate) fn walk(
+        &self,
+        inst: &Value,
+        record_choices: bool,
+        visit: &mut dyn FnMut(Event<'_>),
+    ) -> Choices {
         let mut choices = Vec::new();
-        self.node(
-            vec![(String::new(), &self.root)],
-            inst,
-            String::new(),
-            None,
+        let mut walker = Walker {
+            shape: self,
+            pointer: String::new(),
             visit,
-            &mut choices,
-            0,
-        );
+            choices: record_choices.then_some(&mut choices),
+        };
+        walker.node(&[0], inst, None, 0);
         choices
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn node<'s>(
-        &'s self,
-        schemas: Vec<(String, &'s Value)>,
-        inst: &Value,
-        pointer: String,
-        inherited: Option<&'s str>,
-        visit: &mut dyn FnMut(Event<'_>),
-        choices: &mut Choices,
-        depth: usize,
-    ) {
-        let mut app = Vec::new();
-        for (p, s) in schemas {
-            self.applicable(p, s, inst, &pointer, &mut app, choices, 0);
+/// Whether the applicable set of `id` is fixed; collects it into `out`.
+fn static_closure(nodes: &[Node], id: Id, out: &mut Vec<Id>, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
+    let n = &nodes[id];
+    if !n.branches.is_empty() || n.cond.is_some() {
+        return false;
+    }
+    out.push(id);
+    n.always
+        .iter()
+        .all(|&a| static_closure(nodes, a, out, depth + 1))
+}
+
+fn merge(nodes: &[Node], set: &[Id]) -> Merged {
+    let mut m = Merged::default();
+    for &id in set {
+        let n = &nodes[id];
+        m.class = m.class.or_else(|| n.class.clone());
+        m.key_class = m.key_class.or_else(|| n.key_class.clone());
+        m.closed |= n.closed;
+        m.unlisted |= n.unlisted;
+        for (k, p) in &n.properties {
+            m.properties.entry(k.clone()).or_default().push(*p);
         }
-        let class = app
-            .iter()
-            .find_map(|(_, s)| s.get("x-privacy").and_then(Value::as_str))
-            .or(inherited);
-        visit(Event::Value {
-            pointer: &pointer,
+        m.additional.extend(n.additional);
+        m.items.extend(n.items);
+    }
+    m
+}
+
+struct Walker<'a, 'c> {
+    shape: &'a Shape,
+    /// The instance pointer, grown and cut back as the walk descends and returns.
+    pointer: String,
+    visit: &'a mut dyn FnMut(Event<'_>),
+    choices: Option<&'c mut Choices>,
+}
+
+impl<'a> Walker<'a, '_> {
+    /// The fast path: a node whose applicable set is fixed, or a bare `anyOf`/`oneOf`
+    /// wrapper (an optional value, an any-value) around one; with the wrapper's class.
+    fn resolve(
+        &mut self,
+        id: Id,
+        inst: &Value,
+        depth: usize,
+    ) -> Option<(&'a Merged, Option<&'a str>)> {
+        let shape: &'a Shape = self.shape;
+        let n = &shape.nodes[id];
+        if let Some(m) = &n.merged {
+            return Some((m, None));
+        }
+        let bare = depth < 8
+            && n.branches.len() == 1
+            && n.always.is_empty()
+            && n.cond.is_none()
+            && n.key_class.is_none()
+            && !n.closed
+            && !n.unlisted
+            && n.properties.is_empty()
+            && n.additional.is_none()
+            && n.items.is_none();
+        if !bare {
+            return None;
+        }
+        let b = *n.branches[0].1.iter().find(|&&b| shape.fits(b, inst, 0))?;
+        if let Some(choices) = &mut self.choices {
+            choices.push((self.pointer.clone(), shape.nodes[b].path.clone()));
+        }
+        let (m, c) = self.resolve(b, inst, depth + 1)?;
+        Some((m, n.class.as_deref().or(c)))
+    }
+
+    fn node(&mut self, schemas: &[Id], inst: &Value, inherited: Option<&str>, depth: usize) {
+        let shape = self.shape;
+        let owned;
+        let mut wrapper_class = None;
+        let merged = match schemas {
+            [id] if let Some((m, c)) = self.resolve(*id, inst, 0) => {
+                wrapper_class = c;
+                Some(m)
+            }
+            _ => {
+                let mut app = Vec::new();
+                for &id in schemas {
+                    shape.applicable(id, inst, &self.pointer, &mut app, &mut self.choices, 0);
+                }
+                owned = merge(&shape.nodes, &app);
+                Some(&owned)
+            }
+        };
+        let Some(m) = merged else { return };
+        let class = wrapper_class.or(m.class.as_deref()).or(inherited);
+        (self.visit)(Event::Value {
+            pointer: &self.pointer,
             value: inst,
             class,
         });
         if depth > MAX_DEPTH {
             return;
         }
+        let len = self.pointer.len();
         match inst {
             Value::Object(members) => {
-                let key_class = app
-                    .iter()
-                    .find_map(|(_, s)| s.get("x-privacy-keys").and_then(Value::as_str));
-                let closed = app
-                    .iter()
-                    .any(|(_, s)| s.get("additionalProperties") == Some(&Value::Bool(false)));
-                let unlisted = app
-                    .iter()
-                    .any(|(_, s)| s.get("x-report-unlisted") == Some(&Value::Bool(true)));
                 for (k, v) in members {
-                    let child_pointer = format!("{pointer}/{}", escape(k));
-                    let mut child = Vec::new();
-                    for (p, s) in &app {
-                        if let Some(ps) = s.get("properties").and_then(|x| x.get(k)) {
-                            child.push((format!("{p}/properties/{}", escape(k)), ps));
-                        }
-                    }
-                    let named = !child.is_empty();
-                    if !named {
-                        for (p, s) in &app {
-                            if let Some(ap) =
-                                s.get("additionalProperties").filter(|x| x.is_object())
-                            {
-                                child.push((format!("{p}/additionalProperties"), ap));
-                            }
-                        }
-                    }
-                    let undeclared = !named && (closed || unlisted);
+                    self.pointer.push('/');
+                    push_escaped(&mut self.pointer, k);
+                    let (child, named) = match m.properties.get(k.as_str()) {
+                        Some(ids) => (ids.as_slice(), true),
+                        None => (m.additional.as_slice(), false),
+                    };
+                    let undeclared = !named && (m.closed || m.unlisted);
                     if undeclared {
-                        visit(Event::Undeclared {
-                            pointer: &child_pointer,
+                        (self.visit)(Event::Undeclared {
+                            pointer: &self.pointer,
                         });
                     }
                     if !named {
-                        let class = if undeclared { None } else { key_class };
-                        visit(Event::Key {
-                            pointer: &child_pointer,
+                        let class = if undeclared {
+                            None
+                        } else {
+                            m.key_class.as_deref()
+                        };
+                        (self.visit)(Event::Key {
+                            pointer: &self.pointer,
                             key: k,
                             class,
                         });
                     }
                     let inherit = if undeclared { None } else { class };
-                    self.node(child, v, child_pointer, inherit, visit, choices, depth + 1);
+                    self.node(child, v, inherit, depth + 1);
+                    self.pointer.truncate(len);
                 }
             }
             Value::Array(items) => {
-                let item_schemas: Vec<_> = app
-                    .iter()
-                    .filter_map(|(p, s)| {
-                        s.get("items")
-                            .filter(|x| x.is_object())
-                            .map(|i| (format!("{p}/items"), i))
-                    })
-                    .collect();
                 for (i, v) in items.iter().enumerate() {
-                    self.node(
-                        item_schemas.clone(),
-                        v,
-                        format!("{pointer}/{i}"),
-                        class,
-                        visit,
-                        choices,
-                        depth + 1,
-                    );
+                    use std::fmt::Write;
+                    let _ = write!(self.pointer, "/{i}");
+                    self.node(&m.items, v, class, depth + 1);
+                    self.pointer.truncate(len);
                 }
             }
             _ => {}

@@ -126,11 +126,27 @@ const FORMATS: &[Format] = &[
 
 /// A token in a known vendor format at the start of `t`; returns its length too, since a
 /// token may run into escape debris (`ops_eyJ…\n\n`) that is not part of it.
+/// Which bytes start some vendor prefix, so most tokens skip the prefix list entirely.
+const FIRST_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < FORMATS.len() {
+        table[FORMATS[i].prefix[0] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 pub(crate) fn prefixed(t: &[u8]) -> Option<(Confidence, &'static str, usize)> {
     if t.len() < 15 {
         return None;
     }
-    for fmt in FORMATS {
+    let formats = if FIRST_BYTES[t[0] as usize] {
+        FORMATS
+    } else {
+        &[]
+    };
+    for fmt in formats {
         if !t.starts_with(fmt.prefix) {
             continue;
         }

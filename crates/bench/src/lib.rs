@@ -1,0 +1,227 @@
+//! Benchmark inputs and the parse floor.
+//!
+//! This crate owns what the speed figures are measured on: a mixed NDJSON capture built from
+//! the shipped fixtures (about one record in two carries a leak), adversarial records, and
+//! the floor any JSON auditor pays (parse each record into a `serde_json::Value` and touch
+//! every string and key). It knows the fixture layout and nothing of the engine, so the
+//! floor stays a plain program anyone can rerun.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The repository's `fixtures/` directory.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// The products whose fixtures feed the corpus.
+pub const PRODUCTS: [&str; 5] = [
+    "introvox",
+    "roomvox",
+    "kopano",
+    "mattermost",
+    "community-scripts",
+];
+
+/// One-line JSON reports from the fixtures: (clean, leaking). Line breaks are dropped as
+/// they are, not re-serialized, so duplicate members survive.
+pub fn fixture_records() -> (Vec<String>, Vec<String>) {
+    let read = |dir: PathBuf| -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .into_iter()
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json")
+                    && p.file_name().is_some_and(|n| n != "expected.json")
+            })
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .map(|t| t.replace(['\n', '\r'], ""))
+            .collect()
+    };
+    let mut clean = Vec::new();
+    let mut leaks = Vec::new();
+    for p in PRODUCTS {
+        clean.extend(read(fixtures_dir().join(p)));
+        leaks.extend(read(fixtures_dir().join(p).join("leaks")));
+    }
+    (clean, leaks)
+}
+
+/// A small deterministic generator (xorshift), so corpora are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// A mixed NDJSON capture of at least `bytes` bytes: clean and leaking fixture reports
+/// alternate, each picked at random from its pool.
+pub fn mixed_ndjson(bytes: usize) -> Vec<u8> {
+    let (clean, leaks) = fixture_records();
+    assert!(
+        !clean.is_empty() && !leaks.is_empty(),
+        "fixtures not found under {}",
+        fixtures_dir().display()
+    );
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut out = Vec::with_capacity(bytes + 64 * 1024);
+    let mut i = 0usize;
+    while out.len() < bytes {
+        let pool = if i.is_multiple_of(2) { &clean } else { &leaks };
+        out.extend_from_slice(pool[rng.below(pool.len())].as_bytes());
+        out.push(b'\n');
+        i += 1;
+    }
+    out
+}
+
+/// Inputs built to hurt a scanner or parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adversarial {
+    /// Digits and dots without end (`1.2.3.4.5…`): IP, version, phone and card paths.
+    DigitDotSoup,
+    /// Runs of `@` and near-emails (`a@b@c@…`).
+    AtRuns,
+    /// Arrays nested as deep as the parser allows, many times over.
+    DeepNesting,
+    /// Very many one-character strings.
+    TinyStrings,
+}
+
+impl Adversarial {
+    /// Every kind.
+    pub const ALL: [Adversarial; 4] = [
+        Adversarial::DigitDotSoup,
+        Adversarial::AtRuns,
+        Adversarial::DeepNesting,
+        Adversarial::TinyStrings,
+    ];
+
+    /// A short name for bench ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Adversarial::DigitDotSoup => "digit-dot-soup",
+            Adversarial::AtRuns => "at-runs",
+            Adversarial::DeepNesting => "deep-nesting",
+            Adversarial::TinyStrings => "tiny-strings",
+        }
+    }
+}
+
+/// NDJSON of at least `bytes` bytes: community-scripts install reports whose free-form
+/// `error` field (or, for nesting, an undeclared member) carries the adversarial content,
+/// about 64 KiB per record.
+pub fn adversarial_ndjson(kind: Adversarial, bytes: usize) -> Vec<u8> {
+    const RECORD: usize = 64 * 1024;
+    let head = r#"{"random_id":"5d3c2a1b-7e6f-4a8b-9c0d-1e2f3a4b5c6d","type":"lxc","nsapp":"jellyfin","status":"failed","exit_code":1,"#;
+    let payload = match kind {
+        Adversarial::DigitDotSoup => {
+            let soup: String = (0..RECORD / 2)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        char::from(b'0' + (i % 10) as u8)
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            format!(r#""error":"{soup}""#)
+        }
+        Adversarial::AtRuns => {
+            let at: String = (0..RECORD / 2)
+                .map(|i| if i % 3 == 2 { 'a' } else { '@' })
+                .collect();
+            format!(r#""error":"{at}""#)
+        }
+        Adversarial::DeepNesting => {
+            // 120 levels stays under the parser's 128; repeated to fill the record.
+            let one = format!("{}{}", "[".repeat(120), "]".repeat(120));
+            let many = vec![one; RECORD / 240].join(",");
+            format!(r#""nested":[{many}]"#)
+        }
+        Adversarial::TinyStrings => {
+            let tiny = vec![r#""a""#; RECORD / 4].join(",");
+            format!(r#""tiny":[{tiny}]"#)
+        }
+    };
+    let record = format!("{head}{payload}}}\n");
+    let mut out = Vec::with_capacity(bytes + record.len());
+    while out.len() < bytes {
+        out.extend_from_slice(record.as_bytes());
+    }
+    out
+}
+
+/// What the floor saw.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FloorCount {
+    /// Records parsed.
+    pub records: usize,
+    /// Parse errors.
+    pub errors: usize,
+    /// Strings and keys touched.
+    pub strings: usize,
+    /// Their total length, so the visit cannot be optimised away.
+    pub bytes: usize,
+}
+
+/// The parse floor: each non-blank line parsed into a `Value`, every string and key touched.
+pub fn floor(ndjson: &[u8]) -> FloorCount {
+    fn visit(v: &Value, c: &mut FloorCount) {
+        match v {
+            Value::String(s) => {
+                c.strings += 1;
+                c.bytes += s.len();
+            }
+            Value::Array(a) => a.iter().for_each(|x| visit(x, c)),
+            Value::Object(m) => {
+                for (k, x) in m {
+                    c.strings += 1;
+                    c.bytes += k.len();
+                    visit(x, c);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut c = FloorCount::default();
+    for line in ndjson.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Value>(line) {
+            Ok(v) => {
+                c.records += 1;
+                visit(&v, &mut c);
+            }
+            Err(_) => c.errors += 1,
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corpora_are_what_they_claim() {
+        let mixed = mixed_ndjson(200_000);
+        let c = floor(&mixed);
+        assert_eq!(c.errors, 0);
+        assert!(mixed.len() >= 200_000 && c.records > 10 && c.strings > c.records);
+        for kind in Adversarial::ALL {
+            let a = adversarial_ndjson(kind, 100_000);
+            let c = floor(&a);
+            assert_eq!((c.errors, c.records), (0, a.len() / (a.len() / c.records)));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `privaudit-bench gen OUT [MB] [KIND]` writes a benchmark corpus; `privaudit-bench floor
+//! FILE` runs the parse floor over an NDJSON file and prints its throughput.
+
+use privaudit_bench::{Adversarial, adversarial_ndjson, floor, mixed_ndjson};
+use std::process::ExitCode;
+use std::time::Instant;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["gen", out, rest @ ..] => {
+            let mb: usize = rest.first().and_then(|m| m.parse().ok()).unwrap_or(50);
+            let bytes = match rest.get(1) {
+                None | Some(&"mixed") => mixed_ndjson(mb << 20),
+                Some(name) => match Adversarial::ALL.iter().find(|k| k.name() == *name) {
+                    Some(&k) => adversarial_ndjson(k, mb << 20),
+                    None => return usage(),
+                },
+            };
+            if let Err(e) = std::fs::write(out, &bytes) {
+                eprintln!("{out}: {e}");
+                return ExitCode::from(2);
+            }
+            ExitCode::SUCCESS
+        }
+        ["floor", file] => {
+            let bytes = match std::fs::read(file) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("{file}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let start = Instant::now();
+            let c = floor(&bytes);
+            let secs = start.elapsed().as_secs_f64();
+            println!(
+                "{} records, {} strings and keys, {:.3} s, {:.1} MB/s",
+                c.records,
+                c.strings,
+                secs,
+                bytes.len() as f64 / secs / 1e6
+            );
+            ExitCode::SUCCESS
+        }
+        _ => usage(),
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: privaudit-bench gen OUT [MB] [mixed|digit-dot-soup|at-runs|deep-nesting|tiny-strings]\n       privaudit-bench floor FILE"
+    );
+    ExitCode::from(2)
+}
