@@ -323,15 +323,23 @@ fn check_pattern(p: &str) -> Result<(), String> {
 pub(crate) struct PatternIndex {
     patterns: Vec<Vec<String>>,
     by_last: std::collections::HashMap<String, Vec<usize>>,
-    wild: Vec<usize>,
+    /// Patterns ending in a wildcard, with the literal segment before it when there is one.
+    wild: Vec<(usize, Option<String>)>,
 }
 
 impl PatternIndex {
     pub(crate) fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> PatternIndex {
         let mut index = PatternIndex::default();
         for (i, p) in patterns.into_iter().enumerate() {
-            match p.rsplit('/').next().unwrap_or("") {
-                "*" | "**" => index.wild.push(i),
+            let mut back = p.rsplit('/');
+            match back.next().unwrap_or("") {
+                last @ ("*" | "**") => {
+                    // Under `*` the segment before is the pointer's parent; `**` spans more.
+                    let parent = back
+                        .next()
+                        .filter(|s| last == "*" && !s.is_empty() && !s.contains('*'));
+                    index.wild.push((i, parent.map(str::to_string)));
+                }
                 last => index.by_last.entry(last.to_string()).or_default().push(i),
             }
             index
@@ -344,12 +352,19 @@ impl PatternIndex {
     /// Indices of the patterns that match `pointer`: those named by its last segment first,
     /// then those ending in a wildcard, each group in ascending order.
     pub(crate) fn matching<'s>(&'s self, pointer: &'s str) -> impl Iterator<Item = usize> + 's {
-        let last = pointer.rsplit('/').next().unwrap_or("");
+        let mut back = pointer.rsplit('/');
+        let last = back.next().unwrap_or("");
+        let parent = back.next();
         let named = self.by_last.get(last).map_or(&[][..], Vec::as_slice);
+        let wild = self
+            .wild
+            .iter()
+            .filter(move |(_, lit)| lit.is_none() || lit.as_deref() == parent)
+            .map(|(i, _)| *i);
         named
             .iter()
-            .chain(&self.wild)
             .copied()
+            .chain(wild)
             .filter(move |&i| segments_match(&self.patterns[i], pointer))
     }
 }

@@ -76,10 +76,18 @@ struct Node {
     merged: Option<Merged>,
 }
 
+/// Merged applicable sets met during walks, by the set: instance-dependent sets repeat
+/// (every Mattermost message of one event has the same one), so each is merged once.
+type MergeCache = std::sync::RwLock<HashMap<Vec<Id>, std::sync::Arc<Merged>>>;
+
+/// Entries the cache keeps at most; beyond, sets are merged afresh each time.
+const CACHE_LIMIT: usize = 4096;
+
 /// A compiled view of one report kind's schema.
 pub(crate) struct Shape {
     root: Value,
     nodes: Vec<Node>,
+    cache: MergeCache,
 }
 
 struct Compiler<'s> {
@@ -188,7 +196,11 @@ impl Shape {
                 nodes[id].merged = Some(merged);
             }
         }
-        Shape { root, nodes }
+        Shape {
+            root,
+            nodes,
+            cache: MergeCache::default(),
+        }
     }
 
     pub(crate) fn root(&self) -> &Value {
@@ -305,6 +317,24 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// The merge of an applicable set, from the cache when it was met before.
+    fn merged(&self, app: Vec<Id>) -> std::sync::Arc<Merged> {
+        if let Ok(cache) = self.cache.read()
+            && let Some(m) = cache.get(&app)
+        {
+            return m.clone();
+        }
+        let m = std::sync::Arc::new(merge(&self.nodes, &app));
+        if let Ok(mut cache) = self.cache.write()
+            && cache.len() < CACHE_LIMIT
+        {
+            cache.insert(app, m.clone());
+        }
+        m
+    }
+}
+
 /// Whether the applicable set of `id` is fixed; collects it into `out`.
 fn static_closure(nodes: &[Node], id: Id, out: &mut Vec<Id>, depth: usize) -> bool {
     if depth > MAX_DEPTH {
@@ -394,8 +424,8 @@ impl<'a> Walker<'a, '_> {
                 for &id in schemas {
                     shape.applicable(id, inst, &self.pointer, &mut app, &mut self.choices, 0);
                 }
-                owned = merge(&shape.nodes, &app);
-                Some(&owned)
+                owned = shape.merged(app);
+                Some(&*owned)
             }
         };
         let Some(m) = merged else { return };

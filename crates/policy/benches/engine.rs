@@ -1,0 +1,53 @@
+//! Engine latency per report, against parsing the same body into a `serde_json::Value` in the
+//! same run (the floor any JSON auditor pays).
+//!
+//! `cargo bench -p privaudit-policy --bench engine`
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use privaudit_policy::{AuditOptions, Auditor};
+use std::hint::black_box;
+use std::path::Path;
+
+fn fixture(path: &str) -> Vec<u8> {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+fn bench(c: &mut Criterion) {
+    // A collector's setup: compiled once, no typed report wanted.
+    let auditor = Auditor::all().with_options(AuditOptions {
+        typed_report: false,
+        ..Default::default()
+    });
+    let mut group = c.benchmark_group("engine/report");
+    for (name, path) in [
+        ("kopano-survey-1.8k-clean", "kopano/survey-8.7.json"),
+        (
+            "mattermost-batch-1.9k-clean",
+            "mattermost/diagnostics-batch-identify.json",
+        ),
+        (
+            "mattermost-batch-10k-clean",
+            "mattermost/diagnostics-batch-current.json",
+        ),
+        (
+            "community-scripts-0.9k-leak",
+            "community-scripts/leaks/install-report-error-pve-paths.json",
+        ),
+    ] {
+        let body = fixture(path);
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(format!("{name}/baseline-parse"), |b| {
+            b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&body)).is_ok())
+        });
+        group.bench_function(name, |b| {
+            b.iter(|| auditor.audit(black_box(&body)).findings.len())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
