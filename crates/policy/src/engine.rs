@@ -9,7 +9,6 @@ use jsonschema::error::ValidationErrorKind;
 use privaudit_detect::{Category, Confidence, Match, Scanner};
 use privaudit_reports::ReportKind;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// One report kind, compiled: validator and schema walker.
 pub(crate) struct CompiledKind {
@@ -168,23 +167,14 @@ impl<'a> Run<'a> {
     }
 
     fn fingerprint(&self, pointer: &str, category: &str, rule: &str, text: &str) -> String {
-        let mut h = Sha256::new();
-        for part in [
-            "privaudit-finding-v1",
+        crate::fingerprint(&[
             self.kind.kind.product,
             self.kind.kind.kind,
             pointer,
             category,
             rule,
             text,
-        ] {
-            h.update(part.as_bytes());
-            h.update([0]);
-        }
-        h.finalize()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        ])
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -56,6 +56,28 @@ mod shape;
 pub use policy::{CATEGORIES, Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};
 
+/// The redacted form of `text` found as `category` (`j***@***.de`, `https://***`), as every
+/// output format shows it unless raw evidence is asked for.
+pub fn redact(category: &str, text: &str) -> String {
+    redact::redact(category, text)
+}
+
+/// A finding's fingerprint: 32 hex characters of a SHA-256 over the parts, each followed by a
+/// zero byte. It holds no raw value.
+pub fn fingerprint(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"privaudit-finding-v1\0");
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 use engine::CompiledProduct;
 use privaudit_detect::Scanner;
 use std::fmt;

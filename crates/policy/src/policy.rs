@@ -352,9 +352,8 @@ impl PatternIndex {
     /// Indices of the patterns that match `pointer`: those named by its last segment first,
     /// then those ending in a wildcard, each group in ascending order.
     pub(crate) fn matching<'s>(&'s self, pointer: &'s str) -> impl Iterator<Item = usize> + 's {
-        let mut back = pointer.rsplit('/');
-        let last = back.next().unwrap_or("");
-        let parent = back.next();
+        let (head, last) = split_last(pointer);
+        let parent = head.map(|h| split_last(h).1);
         let named = self.by_last.get(last).map_or(&[][..], Vec::as_slice);
         let wild = self
             .wild
@@ -369,6 +368,17 @@ impl PatternIndex {
     }
 }
 
+/// A pointer without its last segment (when it has more than one), and that segment.
+fn split_last(pointer: &str) -> (Option<&str>, &str) {
+    match memchr::memrchr(b'/', pointer.as_bytes()) {
+        Some(i) => (
+            Some(&pointer[..i]).filter(|h| !h.is_empty()),
+            &pointer[i + 1..],
+        ),
+        None => (None, pointer),
+    }
+}
+
 /// Whether pattern segments match a pointer (`/a/b`), segment by segment.
 fn segments_match(pattern: &[String], pointer: &str) -> bool {
     let Some((p, rest)) = pattern.split_first() else {
@@ -378,7 +388,7 @@ fn segments_match(pattern: &[String], pointer: &str) -> bool {
         // `**` also matches nothing at all.
         return p == "**" && rest.is_empty() && pointer.is_empty();
     };
-    let (seg, after) = tail.split_at(tail.find('/').unwrap_or(tail.len()));
+    let (seg, after) = tail.split_at(memchr::memchr(b'/', tail.as_bytes()).unwrap_or(tail.len()));
     match p.as_str() {
         "**" => {
             segments_match(rest, pointer)

@@ -1,0 +1,585 @@
+//! Re-identification analyses over a set of telemetry reports.
+//!
+//! # Brief overview
+//!
+//! "Anonymous" reports are often re-identifiable without any name in them. This crate looks
+//! at a corpus rather than one body:
+//!
+//! - [`reverse`]: hashes the report model marks as hashes of something guessable
+//!   (`x-hash-of`, e.g. the Nextcloud apps' unsalted SHA-256 of the instance URL) are
+//!   attacked with candidate inputs, normalised as the product normalises them, on every core;
+//! - [`linkage`]: identifiers stable by design (`pseudonymous-id`) are listed with the reports
+//!   and report kinds they join; per-run random ids must not repeat across runs; identifiers
+//!   sent raw where the documentation implies a hash (`x-raw-id-of`) are findings;
+//! - [`uniqueness`]: k-anonymity over the quasi-identifiers (locale, environment, versions,
+//!   enumerations, flags, bucketed counts) and the fields that single reports out.
+//!
+//! Results are [`privaudit_policy::Finding`]s tied to a report, so every output format and
+//! the redaction rules apply unchanged. The crate knows the report models (through their
+//! generated schemas) and the policies' rules; it knows nothing of capture or output formats.
+
+pub mod fields;
+pub mod reverse;
+
+use fields::{Leaf, leaves};
+use privaudit_policy::{Evidence, Finding, Policy, Severity, fingerprint, redact};
+use privaudit_reports::ReportKind;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// One report of the corpus.
+pub struct Sample {
+    /// Its kind.
+    pub kind: &'static ReportKind,
+    /// The parsed body.
+    pub value: Value,
+}
+
+/// A finding about the report at index `sample`.
+#[derive(Debug, Clone)]
+pub struct Located {
+    /// Index of the report.
+    pub sample: usize,
+    /// The finding.
+    pub finding: Finding,
+}
+
+/// Builds findings with the product's rule for the category, redacted evidence and a
+/// fingerprint.
+struct Maker {
+    policies: HashMap<&'static str, Policy>,
+    show_evidence: bool,
+}
+
+impl Maker {
+    fn new(show_evidence: bool) -> Maker {
+        let policies = privaudit_reports::catalog()
+            .iter()
+            .filter_map(|p| Policy::builtin(p.id).map(|pol| (p.id, pol)))
+            .collect();
+        Maker {
+            policies,
+            show_evidence,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finding(
+        &self,
+        kind: &ReportKind,
+        pointer: &str,
+        category: &'static str,
+        severity: Severity,
+        message: String,
+        raw: &str,
+        redacted: String,
+    ) -> Finding {
+        let rule = self
+            .policies
+            .get(kind.product)
+            .and_then(|p| p.rule_for(category))
+            .map(|r| r.id.clone())
+            .unwrap_or_default();
+        Finding {
+            fingerprint: fingerprint(&[
+                "reident",
+                kind.product,
+                kind.kind,
+                pointer,
+                category,
+                &rule,
+                raw,
+            ]),
+            pointer: pointer.to_string(),
+            category,
+            severity,
+            rule,
+            message,
+            evidence: Evidence {
+                redacted,
+                raw: self.show_evidence.then(|| raw.to_string()),
+                marked: String::new(),
+            },
+            span: None,
+            on_key: false,
+        }
+    }
+}
+
+fn sample_leaves(s: &Sample) -> Vec<Leaf> {
+    leaves(&s.kind.schema().to_value(), &s.value)
+}
+
+/// How to reverse the hashes of a product's reports.
+pub struct Reversal {
+    /// The hashes found, one per report and field.
+    pub targets: Vec<reverse::Target>,
+}
+
+/// Collects the fields marked as hashes (`x-hash-of`) that hold a SHA-256 digest.
+pub fn hash_targets(samples: &[Sample]) -> Reversal {
+    let mut targets = Vec::new();
+    for (i, s) in samples.iter().enumerate() {
+        for leaf in sample_leaves(s) {
+            if leaf.hash_of.is_some()
+                && let Some(digest) = reverse::digest_from_hex(&leaf.value)
+            {
+                targets.push(reverse::Target {
+                    sample: i,
+                    pointer: leaf.pointer,
+                    digest,
+                });
+            }
+        }
+    }
+    Reversal { targets }
+}
+
+/// Findings for reversed hashes: the hash field is a URL in disguise.
+pub fn reverse(
+    samples: &[Sample],
+    reversal: &Reversal,
+    outcome: &reverse::Outcome,
+    show_evidence: bool,
+) -> Vec<Located> {
+    let maker = Maker::new(show_evidence);
+    outcome
+        .hits
+        .iter()
+        .map(|h| {
+            let t = &reversal.targets[h.target];
+            let kind = samples[t.sample].kind;
+            let message = format!(
+                "the hash is reversible: guess {} of {} ({}) hashes to it, so the field discloses the instance URL it was meant to hide",
+                h.guess, outcome.guesses, h.variant
+            );
+            Located {
+                sample: t.sample,
+                finding: maker.finding(
+                    kind,
+                    &t.pointer,
+                    "url",
+                    Severity::High,
+                    message,
+                    &h.preimage,
+                    redact("url", &h.preimage),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Per-run random ids, and the members that tell one run from another.
+const RUNS: &[(&str, &str, &[&str])] = &[("community-scripts", "/random_id", &["/nsapp", "/type"])];
+
+/// Linkable identifiers over the corpus.
+pub fn linkage(samples: &[Sample], show_evidence: bool) -> Vec<Located> {
+    let maker = Maker::new(show_evidence);
+    let all: Vec<Vec<Leaf>> = samples.iter().map(sample_leaves).collect();
+    let mut out = Vec::new();
+    // Stable ids: every distinct value once, with the reports and kinds it joins.
+    let mut stable: BTreeMap<&str, Vec<(usize, &str)>> = BTreeMap::new();
+    for (i, ls) in all.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        for l in ls {
+            if l.class.as_deref() == Some("pseudonymous-id")
+                && !l.value.is_empty()
+                && l.value != "null"
+                && seen.insert(l.value.as_str())
+            {
+                stable.entry(&l.value).or_default().push((i, &l.pointer));
+            }
+        }
+    }
+    for (value, uses) in &stable {
+        let kinds: BTreeSet<String> = uses
+            .iter()
+            .map(|(i, _)| format!("{}/{}", samples[*i].kind.product, samples[*i].kind.kind))
+            .collect();
+        let pointers: BTreeSet<&str> = uses.iter().map(|(_, p)| *p).collect();
+        let (first, pointer) = uses[0];
+        let across = kinds.len() > 1;
+        let message = format!(
+            "a stable identifier by design: it joins {} report{} of {} ({}) through {}{}",
+            uses.len(),
+            if uses.len() == 1 { "" } else { "s" },
+            kinds.len(),
+            kinds.iter().cloned().collect::<Vec<_>>().join(", "),
+            pointers.iter().copied().collect::<Vec<_>>().join(", "),
+            if across {
+                "; the same id crosses report channels, so switching one channel off does not unlink the other"
+            } else {
+                ""
+            }
+        );
+        out.push(Located {
+            sample: first,
+            finding: maker.finding(
+                samples[first].kind,
+                pointer,
+                "identifier",
+                if across {
+                    Severity::Low
+                } else {
+                    Severity::Info
+                },
+                message,
+                value,
+                redact("credential", value),
+            ),
+        });
+    }
+    // Per-run random ids that come back in another run.
+    for (product, pointer, run_keys) in RUNS {
+        let mut runs: BTreeMap<&str, BTreeMap<Vec<&str>, usize>> = BTreeMap::new();
+        for (i, s) in samples.iter().enumerate() {
+            if s.kind.product != *product {
+                continue;
+            }
+            let Some(id) = s.value.pointer(pointer).and_then(Value::as_str) else {
+                continue;
+            };
+            let run: Vec<&str> = run_keys
+                .iter()
+                .map(|k| s.value.pointer(k).and_then(Value::as_str).unwrap_or(""))
+                .collect();
+            runs.entry(id).or_default().entry(run).or_insert(i);
+        }
+        for (id, by_run) in runs {
+            if by_run.len() < 2 {
+                continue;
+            }
+            for &i in by_run.values().skip(1) {
+                let message = format!(
+                    "a per-run random id repeats across {} runs (told apart by {}): the documentation promises a fresh id per run, so the runs are linkable",
+                    by_run.len(),
+                    run_keys.join(", ")
+                );
+                out.push(Located {
+                    sample: i,
+                    finding: maker.finding(
+                        samples[i].kind,
+                        pointer,
+                        "identifier",
+                        Severity::Medium,
+                        message,
+                        id,
+                        redact("credential", id),
+                    ),
+                });
+            }
+        }
+    }
+    // Raw identifiers where the documentation implies a hash.
+    for (i, ls) in all.iter().enumerate() {
+        for l in ls {
+            let Some(what) = &l.raw_id_of else { continue };
+            if l.value.is_empty()
+                || l.value == "null"
+                || reverse::digest_from_hex(&l.value).is_some()
+            {
+                continue;
+            }
+            let message = format!(
+                "the {what} is sent raw where the documentation implies only a hash of it is kept; the raw value links every report of the machine and, hashed unsalted afterwards, stays guessable"
+            );
+            out.push(Located {
+                sample: i,
+                finding: maker.finding(
+                    samples[i].kind,
+                    &l.pointer,
+                    "identifier",
+                    Severity::Medium,
+                    message,
+                    &l.value,
+                    format!("<{} characters>", l.value.chars().count()),
+                ),
+            });
+        }
+    }
+    out.sort_by_key(|l| l.sample);
+    out
+}
+
+/// Classes whose values are quasi-identifiers.
+const QUASI: &[&str] = &[
+    "locale",
+    "environment",
+    "version",
+    "enum",
+    "flag",
+    "count",
+    "quantity",
+];
+
+/// A count as a power-of-two bucket, so that exact sizes do not single reports out alone.
+fn bucket(value: &str) -> String {
+    match value.parse::<f64>() {
+        Ok(n) if n < 1.0 => "0".into(),
+        Ok(n) => {
+            let lo = 2f64.powi(n.log2().floor() as i32);
+            if lo <= 1.0 {
+                "1".into()
+            } else {
+                format!("{}-{}", lo as u64, (lo * 2.0) as u64 - 1)
+            }
+        }
+        Err(_) => value.to_string(),
+    }
+}
+
+/// The quasi-identifier values of one report, by pointer.
+pub fn quasi_identifiers(sample: &Sample) -> BTreeMap<String, String> {
+    sample_leaves(sample)
+        .into_iter()
+        .filter(|l| l.named && l.class.as_deref().is_some_and(|c| QUASI.contains(&c)))
+        .map(|l| {
+            let v = if matches!(l.class.as_deref(), Some("count" | "quantity")) {
+                bucket(&l.value)
+            } else {
+                l.value
+            };
+            (l.pointer, v)
+        })
+        .collect()
+}
+
+/// k-anonymity of one product's reports.
+#[derive(Debug, Clone)]
+pub struct Uniqueness {
+    /// Reports considered.
+    pub reports: usize,
+    /// Quasi-identifier fields seen.
+    pub fields: Vec<String>,
+    /// k of each report (how many reports share its combination), in input order.
+    pub k: Vec<usize>,
+    /// Distinct combinations.
+    pub combinations: usize,
+    /// Reports alone with their combination.
+    pub unique: usize,
+    /// For each field, how many unique reports stop being unique without it; most first.
+    pub singled_out_by: Vec<(String, usize)>,
+}
+
+impl Uniqueness {
+    /// Share of reports whose k is below `min_k`.
+    pub fn share_below(&self, min_k: usize) -> f64 {
+        if self.reports == 0 {
+            return 0.0;
+        }
+        self.k.iter().filter(|&&k| k < min_k).count() as f64 / self.reports as f64
+    }
+}
+
+/// Computes k-anonymity over the quasi-identifiers of `samples` (one product).
+pub fn uniqueness(samples: &[&Sample]) -> Uniqueness {
+    let qis: Vec<BTreeMap<String, String>> = samples.iter().map(|s| quasi_identifiers(s)).collect();
+    let fields: BTreeSet<&String> = qis.iter().flat_map(|q| q.keys()).collect();
+    let key = |q: &BTreeMap<String, String>, skip: Option<&str>| -> String {
+        let mut k = String::new();
+        for (p, v) in q {
+            if Some(p.as_str()) != skip {
+                k.push_str(p);
+                k.push('\u{1}');
+                k.push_str(v);
+                k.push('\u{2}');
+            }
+        }
+        k
+    };
+    let counts = |skip: Option<&str>| -> (Vec<String>, HashMap<String, usize>) {
+        let keys: Vec<String> = qis.iter().map(|q| key(q, skip)).collect();
+        let mut c: HashMap<String, usize> = HashMap::new();
+        for k in &keys {
+            *c.entry(k.clone()).or_default() += 1;
+        }
+        (keys, c)
+    };
+    let (keys, c) = counts(None);
+    let k: Vec<usize> = keys.iter().map(|x| c[x]).collect();
+    let unique = k.iter().filter(|&&k| k == 1).count();
+    let mut singled: Vec<(String, usize)> = Vec::new();
+    if unique > 0 {
+        for f in &fields {
+            let (keys_f, c_f) = counts(Some(f));
+            let rescued = (0..qis.len())
+                .filter(|&i| k[i] == 1 && qis[i].contains_key(*f) && c_f[&keys_f[i]] > 1)
+                .count();
+            if rescued > 0 {
+                singled.push(((*f).clone(), rescued));
+            }
+        }
+    }
+    singled.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Uniqueness {
+        reports: samples.len(),
+        fields: fields.into_iter().cloned().collect(),
+        k,
+        combinations: c.len(),
+        unique,
+        singled_out_by: singled,
+    }
+}
+
+/// Uniqueness findings per product: each report with k below `min_k` is listed (info), and
+/// when their share exceeds `max_share` the findings are medium, so a CI run fails.
+pub fn uniqueness_findings(
+    samples: &[Sample],
+    min_k: usize,
+    max_share: f64,
+    show_evidence: bool,
+) -> (Vec<Located>, Vec<(&'static str, Uniqueness)>) {
+    let maker = Maker::new(show_evidence);
+    let mut out = Vec::new();
+    let mut stats = Vec::new();
+    let products: BTreeSet<&'static str> = samples.iter().map(|s| s.kind.product).collect();
+    for product in products {
+        let idx: Vec<usize> = (0..samples.len())
+            .filter(|&i| samples[i].kind.product == product)
+            .collect();
+        let group: Vec<&Sample> = idx.iter().map(|&i| &samples[i]).collect();
+        let u = uniqueness(&group);
+        let share = u.share_below(min_k);
+        let severity = if share > max_share {
+            Severity::Medium
+        } else {
+            Severity::Info
+        };
+        let top: Vec<&str> = u
+            .singled_out_by
+            .iter()
+            .take(3)
+            .map(|(f, _)| f.as_str())
+            .collect();
+        for (j, &i) in idx.iter().enumerate() {
+            if u.k[j] >= min_k {
+                continue;
+            }
+            let message = format!(
+                "{} of {} {product} reports share this combination of quasi-identifiers (k = {}, below {min_k}); {:.0}% of the reports are below (limit {:.0}%){}",
+                u.k[j],
+                u.reports,
+                u.k[j],
+                share * 100.0,
+                max_share * 100.0,
+                if top.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; the fields that single reports out most: {}",
+                        top.join(", ")
+                    )
+                }
+            );
+            out.push(Located {
+                sample: i,
+                finding: maker.finding(
+                    samples[i].kind,
+                    "",
+                    "identifier",
+                    severity,
+                    message,
+                    &format!("k={}", u.k[j]),
+                    format!("k={}", u.k[j]),
+                ),
+            });
+        }
+        stats.push((product, u));
+    }
+    (out, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn introvox(region: &str, tz: &str, users: u64) -> Sample {
+        let v = serde_json::json!({
+            "instanceHash": "e074cb38f98e37e39002a2c787a6af29293876e137437c05e0f68c7020ac4fb8",
+            "totalUsers": users, "activeUsers30d": 3, "introvoxVersion": "1.7.6",
+            "nextcloudVersion": "32.0.4.1", "phpVersion": "8.3.14", "totalSteps": {"en": 6},
+            "languagesWithOverrides": ["en"], "wizardEnabled": true, "wizardStartedCount": 4,
+            "wizardCompletedCount": 2, "wizardSkippedCount": 1, "usersStartedWizard": 4,
+            "usersCompletedWizard": 2, "serverRegion": region, "defaultLanguage": "nl",
+            "defaultTimezone": tz, "databaseType": "pgsql", "totalGroups": 3,
+            "groupVisibilityUsed": false
+        });
+        let kind = privaudit_reports::find("introvox", "daily-report").unwrap();
+        Sample { kind, value: v }
+    }
+
+    #[test]
+    fn a_corpus_with_a_known_number_of_combinations() {
+        // 3 reports alike, 2 alike, 1 alone: 3 combinations, 1 unique report.
+        let samples = [
+            introvox("NL", "Europe/Amsterdam", 40),
+            introvox("NL", "Europe/Amsterdam", 41),
+            introvox("NL", "Europe/Amsterdam", 60),
+            introvox("DE", "Europe/Berlin", 40),
+            introvox("DE", "Europe/Berlin", 50),
+            introvox("BE", "Europe/Brussels", 40),
+        ];
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let u = uniqueness(&refs);
+        assert_eq!(u.combinations, 3, "user counts 40–63 share one bucket");
+        assert_eq!(u.k, [3, 3, 3, 2, 2, 1]);
+        assert_eq!(u.unique, 1);
+        let fields: Vec<&str> = u.singled_out_by.iter().map(|(f, _)| f.as_str()).collect();
+        assert!(
+            fields.is_empty(),
+            "two fields single the Belgian report out, neither alone: {fields:?}"
+        );
+        assert!((u.share_below(3) - 0.5).abs() < 1e-9);
+        let (findings, _) = uniqueness_findings(&samples, 3, 0.2, false);
+        assert_eq!(findings.len(), 3);
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.finding.severity == Severity::Medium)
+        );
+        let (findings, _) = uniqueness_findings(&samples, 3, 0.6, false);
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.finding.severity == Severity::Info)
+        );
+    }
+
+    #[test]
+    fn the_field_that_singles_a_report_out() {
+        let samples = [
+            introvox("NL", "Europe/Amsterdam", 40),
+            introvox("NL", "Europe/Amsterdam", 41),
+            introvox("NL", "America/Curacao", 40),
+        ];
+        let refs: Vec<&Sample> = samples.iter().collect();
+        let u = uniqueness(&refs);
+        assert_eq!(u.singled_out_by, [("/defaultTimezone".to_string(), 1)]);
+    }
+
+    #[test]
+    fn stable_ids_are_listed_once_with_their_reach() {
+        let samples = [
+            introvox("NL", "Europe/Amsterdam", 40),
+            introvox("NL", "Europe/Amsterdam", 7),
+        ];
+        let l = linkage(&samples, false);
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].finding.pointer, "/instanceHash");
+        assert!(l[0].finding.message.contains("joins 2 reports"));
+        assert_eq!(l[0].finding.severity, Severity::Info);
+        assert!(!l[0].finding.evidence.shown().contains("e074cb38f98e"));
+    }
+
+    #[test]
+    fn bucket_edges() {
+        let got: Vec<String> = ["0", "1", "2", "3", "4", "40", "63", "64"]
+            .iter()
+            .map(|v| bucket(v))
+            .collect();
+        assert_eq!(
+            got,
+            ["0", "1", "2-3", "2-3", "4-7", "32-63", "32-63", "64-127"]
+        );
+    }
+}
