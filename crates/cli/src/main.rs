@@ -71,6 +71,32 @@ struct AuditArgs {
     jobs: Option<u16>,
 }
 
+#[derive(clap::Args)]
+struct ReidentArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// Reports sharing their quasi-identifiers with fewer than this many are listed.
+    #[arg(long, default_value_t = 5)]
+    min_k: usize,
+    /// Fail (medium findings) when more than this share of a product's reports is below
+    /// --min-k.
+    #[arg(long, default_value_t = 0.2)]
+    max_unique_share: f64,
+}
+
+#[derive(clap::Args)]
+struct ReverseArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// Candidate URLs, host names or addresses, one per line.
+    #[arg(long)]
+    candidates: Option<PathBuf>,
+    /// Also try every address of this range (`10.0.0.0/8`; `0.0.0.0/0` is the whole IPv4
+    /// space). Repeatable.
+    #[arg(long)]
+    ipv4: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Audit captured reports (JSON, NDJSON, HAR, URL or query lists, form bodies, gzip).
@@ -80,6 +106,16 @@ enum Command {
     Audit(AuditArgs),
     /// Print a baseline of today's findings (fingerprints only) for `audit --baseline`.
     Baseline(AuditArgs),
+    /// Re-identification over a corpus: linkable and raw identifiers, k-anonymity.
+    #[command(
+        after_help = "Examples:\n  privaudit reident fixtures/introvox fixtures/roomvox\n  privaudit reident --min-k 10 --max-unique-share 0.05 --format sarif reports.ndjson"
+    )]
+    Reident(ReidentArgs),
+    /// Reverse hashed fields (instance URL hashes) from candidate inputs.
+    #[command(
+        after_help = "Examples:\n  privaudit reverse --product introvox --candidates urls.txt reports.ndjson\n  privaudit reverse --product roomvox --ipv4 192.168.0.0/16 --ipv4 10.0.0.0/8 capture.har"
+    )]
+    Reverse(ReverseArgs),
     /// List products, report kinds and endpoints.
     Products,
     /// Print the JSON Schemas, or write them into a directory.
@@ -111,6 +147,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Audit(args) => audit(&args, false),
         Command::Baseline(args) => audit(&args, true),
+        Command::Reident(args) => reident(&args),
+        Command::Reverse(args) => reverse(&args),
         Command::Products => products(),
         Command::Schema { product, out } => schema(product.as_deref(), out.as_deref()),
         Command::Explain { rule } => explain(&rule),
@@ -222,6 +260,16 @@ struct Audit<'a> {
     sink: Box<dyn output::Sink>,
     out: std::io::BufWriter<std::io::StdoutLock<'static>>,
     jobs: usize,
+    /// When set, audited records are kept for a corpus analysis instead of being written.
+    collected: Option<Vec<Collected>>,
+}
+
+/// A record kept for a corpus analysis.
+struct Collected {
+    source: usize,
+    record: usize,
+    line: Option<usize>,
+    sample: privaudit_reident::Sample,
 }
 
 impl Audit<'_> {
@@ -270,6 +318,23 @@ impl Audit<'_> {
             let r = &job.record;
             match outcome {
                 Err(message) => self.error(&source, Some(r.index), r.line, message)?,
+                Ok(audit) if self.collected.is_some() => {
+                    let value = r
+                        .body
+                        .as_ref()
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(b).ok());
+                    if let (Some(kind), Some(value), Some(c)) =
+                        (audit.kind, value, self.collected.as_mut())
+                    {
+                        c.push(Collected {
+                            source: job.source,
+                            record: r.index,
+                            line: r.line,
+                            sample: privaudit_reident::Sample { kind, value },
+                        });
+                    }
+                }
                 Ok(mut audit) => {
                     let before = audit.findings.len();
                     audit
@@ -467,7 +532,27 @@ fn audit_one(
     }
 }
 
-fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
+fn sink_for(args: &AuditArgs, baseline_mode: bool) -> Box<dyn output::Sink> {
+    if baseline_mode {
+        return Box::<output::Baseline>::default();
+    }
+    match args.format {
+        OutputFormat::Text => Box::new(output::Text {
+            colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none(),
+        }),
+        OutputFormat::Json => Box::<output::Json>::default(),
+        OutputFormat::Sarif => Box::<output::Sarif>::default(),
+        OutputFormat::Junit => Box::<output::Junit>::default(),
+    }
+}
+
+/// Reads every path into `run`: audited records go to its sink, or are collected.
+fn start<'a>(
+    args: &'a AuditArgs,
+    sink: Box<dyn output::Sink>,
+    collect: bool,
+) -> Result<Audit<'a>, String> {
     let auditor = match &args.product {
         Some(p) => Auditor::for_product(p)
             .map_err(|_| format!("unknown product `{p}` (see `privaudit products`)"))?,
@@ -481,19 +566,6 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     let baseline = match &args.baseline {
         Some(path) => output::read_baseline(path)?,
         None => Default::default(),
-    };
-    let sink: Box<dyn output::Sink> = if baseline_mode {
-        Box::<output::Baseline>::default()
-    } else {
-        match args.format {
-            OutputFormat::Text => Box::new(output::Text {
-                colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
-                    && std::env::var_os("NO_COLOR").is_none(),
-            }),
-            OutputFormat::Json => Box::<output::Json>::default(),
-            OutputFormat::Sarif => Box::<output::Sarif>::default(),
-            OutputFormat::Junit => Box::<output::Junit>::default(),
-        }
     };
     let files = files(&args.paths)?;
     let total = files
@@ -519,6 +591,7 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
         sink,
         out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
         jobs,
+        collected: collect.then(Vec::new),
     };
     let mut batch = Vec::new();
     for path in &files {
@@ -526,8 +599,16 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     }
     run.flush(&mut batch)?;
     progress.finish();
+    Ok(run)
+}
+
+/// Writes the summary and decides the exit code.
+fn finish(mut run: Audit, baseline_mode: bool, trailer: &str) -> Result<ExitCode, String> {
     let summary = std::mem::take(&mut run.summary);
     run.write(|sink, out| sink.finish(&summary, out))?;
+    if !trailer.is_empty() {
+        run.write(|_, out| out.write_all(trailer.as_bytes()))?;
+    }
     if let Err(e) = run.out.flush()
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -539,7 +620,7 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     if baseline_mode {
         return Ok(ExitCode::SUCCESS);
     }
-    let threshold = match args.fail_on {
+    let threshold = match run.args.fail_on {
         FailOn::Info | FailOn::Low => Severity::Low,
         FailOn::Medium => Severity::Medium,
         FailOn::High => Severity::High,
@@ -549,6 +630,188 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
+    let run = start(args, sink_for(args, baseline_mode), false)?;
+    finish(run, baseline_mode, "")
+}
+
+impl Audit<'_> {
+    /// Writes corpus findings record by record, every collected record once.
+    fn emit(&mut self, located: Vec<privaudit_reident::Located>) -> Result<(), String> {
+        let collected = self.collected.take().unwrap_or_default();
+        let mut by_sample: Vec<Vec<privaudit_policy::Finding>> = vec![Vec::new(); collected.len()];
+        for l in located {
+            if let Some(v) = by_sample.get_mut(l.sample) {
+                v.push(l.finding);
+            }
+        }
+        for (c, mut findings) in collected.iter().zip(by_sample) {
+            let before = findings.len();
+            findings.retain(|f| !self.baseline.contains(&f.fingerprint));
+            self.summary.suppressed += before - findings.len();
+            for f in &findings {
+                self.summary.by_severity[f.severity as usize] += 1;
+            }
+            let audit = privaudit_policy::Audit {
+                product: Some(c.sample.kind.product),
+                kind: Some(c.sample.kind),
+                findings,
+                report: None,
+                error: None,
+            };
+            let source = self.sources[c.source].clone();
+            let a = output::Audited {
+                source: &source,
+                record: c.record,
+                line: c.line,
+                audit: &audit,
+            };
+            self.write(|sink, out| sink.record(&a, out))?;
+        }
+        self.collected = Some(collected);
+        Ok(())
+    }
+}
+
+fn reident(args: &ReidentArgs) -> Result<ExitCode, String> {
+    if !(0.0..=1.0).contains(&args.max_unique_share) {
+        return Err("--max-unique-share is a fraction between 0 and 1".into());
+    }
+    let mut run = start(&args.audit, sink_for(&args.audit, false), true)?;
+    let samples: Vec<privaudit_reident::Sample> = run
+        .collected
+        .as_mut()
+        .map(|c| {
+            c.iter_mut()
+                .map(|c| privaudit_reident::Sample {
+                    kind: c.sample.kind,
+                    value: std::mem::take(&mut c.sample.value),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let show = args.audit.show_evidence;
+    let mut located = privaudit_reident::linkage(&samples, show);
+    let (unique, stats) =
+        privaudit_reident::uniqueness_findings(&samples, args.min_k, args.max_unique_share, show);
+    located.extend(unique);
+    // The values go back for the record list.
+    if let Some(c) = run.collected.as_mut() {
+        for (c, s) in c.iter_mut().zip(samples) {
+            c.sample.value = s.value;
+        }
+    }
+    run.emit(located)?;
+    let mut trailer = String::new();
+    if matches!(args.audit.format, OutputFormat::Text) {
+        for (product, u) in &stats {
+            trailer.push_str(&format!(
+                "{product}: {} reports, {} quasi-identifier fields, {} combinations, {} unique, {:.0}% below k = {} (limit {:.0}%)\n",
+                u.reports,
+                u.fields.len(),
+                u.combinations,
+                u.unique,
+                u.share_below(args.min_k) * 100.0,
+                args.min_k,
+                args.max_unique_share * 100.0
+            ));
+            if !u.singled_out_by.is_empty() {
+                let top: Vec<String> = u
+                    .singled_out_by
+                    .iter()
+                    .take(5)
+                    .map(|(f, n)| format!("{f} ({n})"))
+                    .collect();
+                trailer.push_str(&format!(
+                    "  fields that single reports out: {}\n",
+                    top.join(", ")
+                ));
+            }
+        }
+    }
+    finish(run, false, &trailer)
+}
+
+fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
+    let Some(product) = args.audit.product.as_deref() else {
+        return Err("`reverse` needs --product (introvox or roomvox)".into());
+    };
+    if args.candidates.is_none() && args.ipv4.is_empty() {
+        return Err("give --candidates FILE, --ipv4 CIDR, or both".into());
+    }
+    let candidates: Vec<String> = match &args.candidates {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        None => Vec::new(),
+    };
+    let ranges = args
+        .ipv4
+        .iter()
+        .map(|c| {
+            privaudit_reident::reverse::parse_cidr(c)
+                .ok_or_else(|| format!("--ipv4 {c}: not an IPv4 address or CIDR range"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut run = start(&args.audit, sink_for(&args.audit, false), true)?;
+    let threads = run.jobs;
+    let samples: Vec<privaudit_reident::Sample> = run
+        .collected
+        .as_mut()
+        .map(|c| {
+            c.iter_mut()
+                .map(|c| privaudit_reident::Sample {
+                    kind: c.sample.kind,
+                    value: std::mem::take(&mut c.sample.value),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let reversal = privaudit_reident::hash_targets(&samples);
+    if reversal.targets.is_empty() && !samples.is_empty() {
+        eprintln!(
+            "privaudit: no hashed fields in these {product} reports (kopano sends its machine id and server GUID raw; see `privaudit reident`)"
+        );
+    }
+    let mut outcome = privaudit_reident::reverse::reverse_candidates(
+        product,
+        &reversal.targets,
+        &candidates,
+        threads,
+    );
+    if !ranges.is_empty() {
+        let more =
+            privaudit_reident::reverse::reverse_ipv4(product, &reversal.targets, &ranges, threads);
+        for mut h in more.hits {
+            if !outcome.hits.iter().any(|o| o.target == h.target) {
+                h.guess += outcome.guesses;
+                outcome.hits.push(h);
+            }
+        }
+        outcome.guesses += more.guesses;
+        outcome.elapsed += more.elapsed;
+    }
+    let located =
+        privaudit_reident::reverse(&samples, &reversal, &outcome, args.audit.show_evidence);
+    run.emit(located)?;
+    let secs = outcome.elapsed.as_secs_f64();
+    let trailer = if matches!(args.audit.format, OutputFormat::Text) {
+        format!(
+            "reversed {} of {} hashes with {} guesses in {:.2} s ({:.1} million guesses per second on {threads} threads)\n",
+            outcome.hits.len(),
+            reversal.targets.len(),
+            outcome.guesses,
+            secs,
+            outcome.guesses as f64 / secs.max(1e-9) / 1e6
+        )
+    } else {
+        String::new()
+    };
+    finish(run, false, &trailer)
 }
 
 fn products() -> Result<ExitCode, String> {

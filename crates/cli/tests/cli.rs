@@ -422,3 +422,111 @@ fn stderr_is_silent_when_not_a_terminal() {
     let (code, _, err) = run(&["audit", "--format", "json", "introvox", "roomvox", "kopano"]);
     assert_eq!((code, err.as_str()), (1, ""));
 }
+
+#[test]
+fn reverse_recovers_instance_urls_from_candidates() {
+    let args = [
+        "reverse",
+        "--product",
+        "introvox",
+        "--candidates",
+        "reident/candidates.txt",
+        "--format",
+        "json",
+        "introvox/daily-report-1.7.6.json",
+        "introvox/daily-report-1.2.0.json",
+    ];
+    let (code, out, _) = run(&args);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(code, 1);
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{v}");
+    for f in findings {
+        assert_eq!(
+            (f["pointer"].as_str(), f["category"].as_str()),
+            (Some("/instanceHash"), Some("url"))
+        );
+        assert_eq!(f["evidence"], "https://***");
+    }
+    assert!(
+        !out.contains("example.nl") && !out.contains("example.de"),
+        "no raw URL without --show-evidence"
+    );
+    let mut shown = args.to_vec();
+    shown.insert(1, "--show-evidence");
+    let (_, out, _) = run(&shown);
+    assert!(
+        out.contains("https://cloud.example.nl") && out.contains("https://nextcloud.example.de")
+    );
+    // A whole address range, and a product without hashes is a usage question, not a crash.
+    let (code, out, _) = run(&[
+        "reverse",
+        "--product",
+        "roomvox",
+        "--ipv4",
+        "10.9.8.0/24",
+        "roomvox/daily-report-c.json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("reversed 0 of 1 hashes with 768 guesses"),
+        "{out}"
+    );
+    assert_eq!(run(&["reverse", "introvox"]).0, 2, "--product is required");
+}
+
+#[test]
+fn reident_lists_linkable_and_raw_identifiers_and_uniqueness() {
+    let (code, v) = {
+        let (code, out, err) = run(&[
+            "reident",
+            "--format",
+            "json",
+            "--min-k",
+            "2",
+            "--max-unique-share",
+            "1",
+            "kopano/survey-8.7.json",
+            "kopano/survey-8.6.90.json",
+            "mattermost/security-check.json",
+            "mattermost/diagnostics-batch-current.json",
+        ]);
+        (
+            code,
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|e| panic!("{e}: {out} {err}")),
+        )
+    };
+    let findings = v["findings"].as_array().unwrap();
+    let has = |pointer: &str, severity: &str| {
+        findings.iter().any(|f| {
+            f["pointer"] == pointer && f["severity"] == severity && f["category"] == "identifier"
+        })
+    };
+    assert!(
+        has("/stats/machine_id/value", "medium"),
+        "raw machine id: {v}"
+    );
+    assert!(
+        has("/stats/server_guid/value", "medium"),
+        "raw server GUID: {v}"
+    );
+    // The security check's id is the diagnostics userId: one id across two channels.
+    assert!(
+        findings.iter().any(|f| f["severity"] == "low"
+            && f["message"]
+                .as_str()
+                .unwrap()
+                .contains("crosses report channels")),
+        "{v}"
+    );
+    assert_eq!(code, 1);
+    let (code, out, _) = run(&[
+        "reident",
+        "--min-k",
+        "1",
+        "introvox/daily-report-1.2.0.json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("introvox: 1 reports"), "{out}");
+}

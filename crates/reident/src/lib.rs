@@ -198,7 +198,19 @@ pub fn linkage(samples: &[Sample], show_evidence: bool) -> Vec<Located> {
             .collect();
         let pointers: BTreeSet<&str> = uses.iter().map(|(_, p)| *p).collect();
         let (first, pointer) = uses[0];
-        let across = kinds.len() > 1;
+        // Generations of one report (`daily-report-a`, `-b`, `-c`) are one channel.
+        let channels: BTreeSet<(&str, &str)> = uses
+            .iter()
+            .map(|(i, _)| {
+                let k = samples[*i].kind;
+                let kind = match k.kind.rsplit_once('-') {
+                    Some((base, g)) if g.len() == 1 => base,
+                    _ => k.kind,
+                };
+                (k.product, kind)
+            })
+            .collect();
+        let across = channels.len() > 1;
         let message = format!(
             "a stable identifier by design: it joins {} report{} of {} ({}) through {}{}",
             uses.len(),
