@@ -25,6 +25,9 @@ pub struct Limits {
     /// Largest size a gzip input may inflate to (default 256 MiB): a bound against
     /// decompression bombs.
     pub max_decompressed_bytes: u64,
+    /// Largest inflation ratio of a gzip input once it passes 1 MiB (default 200:1; telemetry
+    /// compresses about 10:1, a bomb about 1000:1).
+    pub max_gzip_ratio: u64,
 }
 
 impl Default for Limits {
@@ -32,6 +35,7 @@ impl Default for Limits {
         Limits {
             max_input_bytes: 256 << 20,
             max_decompressed_bytes: 256 << 20,
+            max_gzip_ratio: 200,
         }
     }
 }
@@ -107,16 +111,28 @@ pub fn read(
     }
     let (data, gzip) = if input.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        let mut decoder =
-            flate2::read::MultiGzDecoder::new(input).take(limits.max_decompressed_bytes + 1);
+        // Inflated in steps, so a bomb is stopped at the ratio, not at the size limit.
+        let ratio_cap = (input.len() as u64)
+            .saturating_mul(limits.max_gzip_ratio)
+            .max(1 << 20);
+        let cap = limits.max_decompressed_bytes.min(ratio_cap);
+        let mut decoder = flate2::read::MultiGzDecoder::new(input).take(cap + 1);
         decoder
             .read_to_end(&mut out)
             .map_err(|e| format!("gzip: {e}"))?;
-        if out.len() as u64 > limits.max_decompressed_bytes {
-            return Err(format!(
-                "gzip input inflates beyond the limit of {} bytes",
-                limits.max_decompressed_bytes
-            ));
+        if out.len() as u64 > cap {
+            return Err(if cap < limits.max_decompressed_bytes {
+                format!(
+                    "gzip input of {} bytes inflates more than {}:1, over the ratio limit (a decompression bomb?)",
+                    input.len(),
+                    limits.max_gzip_ratio
+                )
+            } else {
+                format!(
+                    "gzip input inflates beyond the limit of {} bytes",
+                    limits.max_decompressed_bytes
+                )
+            });
         }
         (out, true)
     } else {

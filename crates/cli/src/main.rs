@@ -66,6 +66,28 @@ struct AuditArgs {
     /// No progress bar (it is drawn on stderr only when stderr is a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// Largest report body, in bytes.
+    #[arg(long, default_value_t = 4 << 20, help_heading = "Limits")]
+    max_body_bytes: usize,
+    /// Deepest nesting of arrays and objects in a report (at most 128).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=128), help_heading = "Limits")]
+    max_depth: u8,
+    /// Longest string or key in a report, in bytes.
+    #[arg(long, default_value_t = 1 << 20, help_heading = "Limits")]
+    max_string_bytes: usize,
+    /// Most records read in one run; the run stops with an error beyond.
+    #[arg(long, default_value_t = 100_000_000, help_heading = "Limits")]
+    max_records: usize,
+    /// Largest input read whole (a HAR, a JSON report, a URL list), in bytes. NDJSON is
+    /// streamed and not bound by it.
+    #[arg(long, default_value_t = 256 << 20, help_heading = "Limits")]
+    max_input_bytes: u64,
+    /// Largest size a gzip input may inflate to, in bytes.
+    #[arg(long, default_value_t = 256 << 20, help_heading = "Limits")]
+    max_decompressed_bytes: u64,
+    /// Largest gzip inflation ratio (checked past 1 MiB).
+    #[arg(long, default_value_t = 200, help_heading = "Limits")]
+    max_gzip_ratio: u64,
     /// Threads auditing records (default: one per core). Output order does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
@@ -262,6 +284,10 @@ struct Audit<'a> {
     jobs: usize,
     /// When set, audited records are kept for a corpus analysis instead of being written.
     collected: Option<Vec<Collected>>,
+    /// Records queued so far, against `--max-records`.
+    queued: usize,
+    /// The fingerprint key of this run.
+    key: privaudit_policy::FingerprintKey,
 }
 
 /// A record kept for a corpus analysis.
@@ -394,7 +420,11 @@ impl Audit<'_> {
                 return self.error(&source, None, None, e.to_string());
             }
         };
-        let limits = privaudit_capture::Limits::default();
+        let limits = privaudit_capture::Limits {
+            max_input_bytes: self.args.max_input_bytes,
+            max_decompressed_bytes: self.args.max_decompressed_bytes,
+            max_gzip_ratio: self.args.max_gzip_ratio,
+        };
         let gzip = prefix.starts_with(&[0x1f, 0x8b]);
         let mut shown = 0u64;
         let mut advance = |progress: &mut progress::Progress| {
@@ -403,19 +433,21 @@ impl Audit<'_> {
             shown = now;
         };
         if !gzip && privaudit_capture::is_ndjson(&source, &prefix) {
-            let mut ndjson = privaudit_capture::NdjsonReader::new(
-                reader,
-                privaudit_policy::Limits::default().max_body_bytes,
-            );
+            let mut ndjson = privaudit_capture::NdjsonReader::new(reader, self.args.max_body_bytes);
             let mut records = Vec::new();
             loop {
                 let room = BATCH_RECORDS.saturating_sub(batch.len()).max(1);
                 let more = ndjson.next_batch(&mut records, room, BATCH_BYTES);
                 advance(progress);
+                let over = self.take(&mut records);
                 batch.extend(records.drain(..).map(|record| Job {
                     source: index,
                     record,
                 }));
+                if over {
+                    self.flush(batch)?;
+                    return self.limit_reached(&source);
+                }
                 match more {
                     Ok(more) => {
                         if batch.len() >= BATCH_RECORDS || !more {
@@ -449,7 +481,9 @@ impl Audit<'_> {
             }
         };
         self.summary.skipped += capture.skipped;
-        for record in capture.records {
+        let mut records = capture.records;
+        let over = self.take(&mut records);
+        for record in records {
             batch.push(Job {
                 source: index,
                 record,
@@ -458,7 +492,28 @@ impl Audit<'_> {
                 self.flush(batch)?;
             }
         }
+        if over {
+            self.flush(batch)?;
+            return self.limit_reached(&source);
+        }
         Ok(())
+    }
+
+    /// Counts records against `--max-records`, dropping those beyond; true when it cut.
+    fn take(&mut self, records: &mut Vec<privaudit_capture::Record>) -> bool {
+        let room = self.args.max_records.saturating_sub(self.queued);
+        let over = records.len() > room;
+        records.truncate(room);
+        self.queued += records.len();
+        over
+    }
+
+    fn limit_reached(&mut self, source: &str) -> Result<(), String> {
+        let message = format!(
+            "the record limit of {} is reached; the rest of the input was not read (--max-records)",
+            self.args.max_records
+        );
+        self.error(source, None, None, message)
     }
 }
 
@@ -522,14 +577,39 @@ fn audit_one(
             message,
             line,
             column,
+            byte,
         }) => {
             let line = record.line.map_or(*line, |l| l + line - 1);
             Err(format!(
-                "not valid JSON: {message} at line {line}, column {column}"
+                "not valid JSON: {message} at line {line}, column {column} (byte {byte} of the record)"
             ))
         }
         Some(other) => Err(other.to_string()),
     }
+}
+
+/// Where the fingerprint key comes from: the baseline that is compared against, else
+/// `PRIVAUDIT_KEY`, else a random key for this run only.
+fn fingerprint_key(
+    baseline_key: Option<privaudit_policy::FingerprintKey>,
+) -> (privaudit_policy::FingerprintKey, KeySource) {
+    if let Some(k) = baseline_key {
+        return (k, KeySource::Baseline);
+    }
+    match std::env::var("PRIVAUDIT_KEY") {
+        Ok(secret) if !secret.is_empty() => (
+            privaudit_policy::FingerprintKey::from_secret(&secret),
+            KeySource::Environment,
+        ),
+        _ => (privaudit_policy::FingerprintKey::random(), KeySource::Random),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeySource {
+    Baseline,
+    Environment,
+    Random,
 }
 
 fn sink_for(args: &AuditArgs, baseline_mode: bool) -> Box<dyn output::Sink> {
@@ -553,6 +633,17 @@ fn start<'a>(
     sink: Box<dyn output::Sink>,
     collect: bool,
 ) -> Result<Audit<'a>, String> {
+    let (baseline, baseline_key) = match &args.baseline {
+        Some(path) => output::read_baseline(path)?,
+        None => Default::default(),
+    };
+    let (key, source) = fingerprint_key(baseline_key);
+    let mut sink = sink;
+    if let Some(b) = sink.as_baseline() {
+        // A baseline keeps a random key so that later runs can match it; a key from the
+        // environment stays there.
+        b.key = (source != KeySource::Environment).then(|| key.to_hex());
+    }
     let auditor = match &args.product {
         Some(p) => Auditor::for_product(p)
             .map_err(|_| format!("unknown product `{p}` (see `privaudit products`)"))?,
@@ -561,12 +652,13 @@ fn start<'a>(
     let auditor = auditor.with_options(AuditOptions {
         show_evidence: args.show_evidence,
         typed_report: false,
-        ..Default::default()
+        limits: privaudit_policy::Limits {
+            max_body_bytes: args.max_body_bytes,
+            max_depth: usize::from(args.max_depth),
+            max_string_bytes: args.max_string_bytes,
+        },
+        fingerprint_key: Some(key),
     });
-    let baseline = match &args.baseline {
-        Some(path) => output::read_baseline(path)?,
-        None => Default::default(),
-    };
     let files = files(&args.paths)?;
     let total = files
         .iter()
@@ -592,9 +684,14 @@ fn start<'a>(
         out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
         jobs,
         collected: collect.then(Vec::new),
+        queued: 0,
+        key,
     };
     let mut batch = Vec::new();
     for path in &files {
+        if run.queued >= args.max_records {
+            break;
+        }
         run.source(path, &mut batch, &mut progress)?;
     }
     run.flush(&mut batch)?;
@@ -692,7 +789,10 @@ fn reident(args: &ReidentArgs) -> Result<ExitCode, String> {
                 .collect()
         })
         .unwrap_or_default();
-    let show = args.audit.show_evidence;
+    let show = privaudit_reident::Options {
+        show_evidence: args.audit.show_evidence,
+        key: run.key,
+    };
     let mut located = privaudit_reident::linkage(&samples, show);
     let (unique, stats) =
         privaudit_reident::uniqueness_findings(&samples, args.min_k, args.max_unique_share, show);
@@ -796,7 +896,15 @@ fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
         outcome.elapsed += more.elapsed;
     }
     let located =
-        privaudit_reident::reverse(&samples, &reversal, &outcome, args.audit.show_evidence);
+        privaudit_reident::reverse(
+            &samples,
+            &reversal,
+            &outcome,
+            privaudit_reident::Options {
+                show_evidence: args.audit.show_evidence,
+                key: run.key,
+            },
+        );
     run.emit(located)?;
     let secs = outcome.elapsed.as_secs_f64();
     let trailer = if matches!(args.audit.format, OutputFormat::Text) {

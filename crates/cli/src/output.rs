@@ -66,9 +66,16 @@ pub trait Sink {
     fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()>;
     fn error(&mut self, e: &RecordError, out: &mut dyn Write) -> io::Result<()>;
     fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()>;
+    /// The baseline collector, when this sink is one.
+    fn as_baseline(&mut self) -> Option<&mut Baseline> {
+        None
+    }
 }
 
-pub fn read_baseline(path: &Path) -> Result<BTreeSet<String>, String> {
+/// Reads a baseline: its fingerprints, and the key they were made with when it keeps one.
+pub fn read_baseline(
+    path: &Path,
+) -> Result<(BTreeSet<String>, Option<privaudit_policy::FingerprintKey>), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a privaudit baseline: {e}", path.display()))?;
@@ -81,20 +88,35 @@ pub fn read_baseline(path: &Path) -> Result<BTreeSet<String>, String> {
                 path.display()
             )
         })?;
-    Ok(list
+    let key = match v.get("key") {
+        None | Some(Value::Null) => None,
+        Some(k) => Some(
+            k.as_str()
+                .and_then(privaudit_policy::FingerprintKey::from_hex)
+                .ok_or_else(|| {
+                    format!("{}: the baseline's `key` is not 64 hex characters", path.display())
+                })?,
+        ),
+    };
+    let set = list
         .iter()
         .filter_map(Value::as_str)
         .map(str::to_string)
-        .collect())
+        .collect();
+    Ok((set, key))
 }
 
 /// Collects fingerprints for `privaudit baseline`.
 #[derive(Default)]
-pub struct Baseline(BTreeSet<String>);
+pub struct Baseline {
+    fingerprints: BTreeSet<String>,
+    /// The key to store, unless it comes from the environment.
+    pub key: Option<String>,
+}
 
 impl Sink for Baseline {
     fn record(&mut self, a: &Audited, _: &mut dyn Write) -> io::Result<()> {
-        self.0
+        self.fingerprints
             .extend(a.audit.findings.iter().map(|f| f.fingerprint.clone()));
         Ok(())
     }
@@ -102,8 +124,11 @@ impl Sink for Baseline {
         Ok(())
     }
     fn finish(&mut self, _: &Summary, out: &mut dyn Write) -> io::Result<()> {
-        let doc = json!({"version": 1, "fingerprints": self.0});
+        let doc = json!({"version": 1, "key": self.key, "fingerprints": self.fingerprints});
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)
+    }
+    fn as_baseline(&mut self) -> Option<&mut Baseline> {
+        Some(self)
     }
 }
 

@@ -145,6 +145,7 @@ pub(crate) struct Run<'a> {
     pub(crate) kind: &'a CompiledKind,
     pub(crate) scanner: &'a Scanner,
     pub(crate) show_evidence: bool,
+    key: crate::FingerprintKey,
     pub(crate) findings: Vec<Finding>,
     matches: Vec<Match>,
 }
@@ -154,20 +155,23 @@ impl<'a> Run<'a> {
         product: &'a CompiledProduct,
         kind: &'a CompiledKind,
         scanner: &'a Scanner,
-        show_evidence: bool,
+        options: &AuditOptions,
     ) -> Self {
         Run {
             product,
             kind,
             scanner,
-            show_evidence,
+            show_evidence: options.show_evidence,
+            key: options
+                .fingerprint_key
+                .unwrap_or(crate::FingerprintKey([0; 32])),
             findings: Vec::new(),
             matches: Vec::new(),
         }
     }
 
     fn fingerprint(&self, pointer: &str, category: &str, rule: &str, text: &str) -> String {
-        crate::fingerprint(&[
+        crate::fingerprint(&self.key, &[
             self.kind.kind.product,
             self.kind.kind.kind,
             pointer,
@@ -594,17 +598,23 @@ pub(crate) fn audit(
             limit: limits.max_body_bytes,
         });
     }
-    let (value, dups) = match json::parse(body) {
+    let parse_limits = json::ParseLimits {
+        max_depth: limits.max_depth,
+        max_string: limits.max_string_bytes,
+    };
+    let (value, dups) = match json::parse(body, parse_limits) {
         Ok(x) => x,
         Err(ParseError {
             message,
             line,
             column,
+            byte,
         }) => {
             return Audit::failed(AuditError::Syntax {
                 message,
                 line,
                 column,
+                byte,
             });
         }
     };
@@ -634,7 +644,7 @@ pub(crate) fn audit_value(
             products: names.join(", "),
         });
     };
-    let mut run = Run::new(product, kind, scanner, options.show_evidence);
+    let mut run = Run::new(product, kind, scanner, options);
     run.duplicates(dups);
     let choices = run.walk(&value, score != i64::MAX);
     // `fit` already validated: a perfect score means no schema errors to collect.

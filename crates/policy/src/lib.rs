@@ -62,17 +62,74 @@ pub fn redact(category: &str, text: &str) -> String {
     redact::redact(category, text)
 }
 
-/// A finding's fingerprint: 32 hex characters of a SHA-256 over the parts, each followed by a
-/// zero byte. It holds no raw value.
-pub fn fingerprint(parts: &[&str]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(b"privaudit-finding-v1\0");
-    for part in parts {
-        h.update(part.as_bytes());
-        h.update([0]);
+/// The secret a fingerprint is keyed with. Fingerprints are an HMAC-SHA-256 under it, so
+/// nobody without the key can confirm a guessed value by hashing it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct FingerprintKey(pub [u8; 32]);
+
+impl fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FingerprintKey(…)")
     }
-    h.finalize()[..16]
+}
+
+impl FingerprintKey {
+    /// A fresh random key (from the standard library's per-process random hasher keys).
+    pub fn random() -> FingerprintKey {
+        use std::hash::{BuildHasher, Hasher};
+        let mut out = [0u8; 32];
+        for (i, chunk) in out.chunks_mut(8).enumerate() {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_usize(i);
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+        FingerprintKey(out)
+    }
+
+    /// A key from text (a passphrase or hex): its SHA-256.
+    pub fn from_secret(secret: &str) -> FingerprintKey {
+        use sha2::{Digest, Sha256};
+        FingerprintKey(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// The key as 64 hex characters, to store beside a baseline.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads 64 hex characters.
+    pub fn from_hex(s: &str) -> Option<FingerprintKey> {
+        let b = s.as_bytes();
+        if b.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in b.chunks(2).enumerate() {
+            out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(FingerprintKey(out))
+    }
+}
+
+/// A finding's fingerprint: 32 hex characters of an HMAC-SHA-256 under `key` over the
+/// parts, each followed by a zero byte. It holds no raw value and, without the key, cannot
+/// be checked against guesses.
+pub fn fingerprint(key: &FingerprintKey, parts: &[&str]) -> String {
+    use hmac::{KeyInit, Mac};
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key.0) else {
+        return String::new();
+    };
+    mac.update(b"privaudit-finding-v1\0");
+    for part in parts {
+        mac.update(part.as_bytes());
+        mac.update(&[0]);
+    }
+    mac.finalize().into_bytes()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -83,18 +140,25 @@ use privaudit_detect::Scanner;
 use std::fmt;
 use std::ops::Range;
 
-/// Input limits. A body over the limit is refused, not truncated.
+/// Input limits. A body over a limit is refused with an error naming the limit, not
+/// truncated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest body audited, in bytes (default 4 MiB). Nesting is bounded at 128 levels by
-    /// the JSON parser.
+    /// Largest body audited, in bytes (default 4 MiB).
     pub max_body_bytes: usize,
+    /// Deepest nesting of arrays and objects (default 64; the parser stops at 128 whatever
+    /// is set). Real reports nest fewer than ten levels.
+    pub max_depth: usize,
+    /// Longest string or key, in bytes (default 1 MiB).
+    pub max_string_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_body_bytes: 4 << 20,
+            max_depth: 64,
+            max_string_bytes: 1 << 20,
         }
     }
 }
@@ -110,6 +174,10 @@ pub struct AuditOptions {
     pub typed_report: bool,
     /// Input limits.
     pub limits: Limits,
+    /// The key fingerprints are made with. `None`: a random key per [`Auditor`], so
+    /// fingerprints are stable within one auditor's life only; give a key to compare them
+    /// across runs (baselines, code-scanning alerts).
+    pub fingerprint_key: Option<FingerprintKey>,
 }
 
 impl Default for AuditOptions {
@@ -118,6 +186,7 @@ impl Default for AuditOptions {
             show_evidence: false,
             typed_report: true,
             limits: Limits::default(),
+            fingerprint_key: None,
         }
     }
 }
@@ -178,6 +247,8 @@ pub enum AuditError {
         line: usize,
         /// 1-based column.
         column: usize,
+        /// 0-based byte offset in the body.
+        byte: usize,
     },
     /// Over [`Limits::max_body_bytes`].
     TooLarge {
@@ -200,9 +271,10 @@ impl fmt::Display for AuditError {
                 message,
                 line,
                 column,
+                byte,
             } => write!(
                 f,
-                "not valid JSON: {message} at line {line}, column {column}"
+                "not valid JSON: {message} at line {line}, column {column} (byte {byte})"
             ),
             AuditError::TooLarge { size, limit } => {
                 write!(f, "body of {size} bytes exceeds the limit of {limit} bytes")
@@ -313,13 +385,18 @@ impl Auditor {
         Ok(Auditor {
             products,
             scanner: Scanner::new(),
-            options: AuditOptions::default(),
+            options: AuditOptions {
+                fingerprint_key: Some(FingerprintKey::random()),
+                ..AuditOptions::default()
+            },
         })
     }
 
     /// Sets the options.
     pub fn with_options(mut self, options: AuditOptions) -> Auditor {
+        let key = options.fingerprint_key.or(self.options.fingerprint_key);
         self.options = options;
+        self.options.fingerprint_key = key;
         self
     }
 

@@ -25,7 +25,10 @@ fn syntax_errors_name_line_and_column() {
 #[test]
 fn bodies_over_the_limit_are_refused() {
     let auditor = Auditor::all().with_options(AuditOptions {
-        limits: Limits { max_body_bytes: 64 },
+        limits: Limits {
+            max_body_bytes: 64,
+            ..Limits::default()
+        },
         ..Default::default()
     });
     let audit = auditor.audit(&fixture("introvox/daily-report-1.7.6.json"));
@@ -91,7 +94,14 @@ fn raw_evidence_only_on_request() {
     let raw = String::from_utf8_lossy(&body);
     let start = raw.find("\"serverRegion\":\"").unwrap() + 16;
     let email = &raw[start..raw[start..].find('"').unwrap() + start];
-    let redacted = Auditor::for_product("introvox").unwrap().audit(&body);
+    let key = Some(privaudit_policy::FingerprintKey([3; 32]));
+    let redacted = Auditor::for_product("introvox")
+        .unwrap()
+        .with_options(AuditOptions {
+            fingerprint_key: key,
+            ..Default::default()
+        })
+        .audit(&body);
     for f in &redacted.findings {
         assert!(f.evidence.raw.is_none());
         assert!(!format!("{} {} {}", f.message, f.evidence.shown(), f.fingerprint).contains(email));
@@ -100,6 +110,7 @@ fn raw_evidence_only_on_request() {
         .unwrap()
         .with_options(AuditOptions {
             show_evidence: true,
+            fingerprint_key: key,
             ..Default::default()
         })
         .audit(&body);
@@ -108,6 +119,42 @@ fn raw_evidence_only_on_request() {
         shown.findings[0].fingerprint, redacted.findings[0].fingerprint,
         "fingerprint does not depend on display"
     );
+}
+
+#[test]
+fn fingerprints_are_keyed() {
+    let body = fixture("introvox/leaks/daily-report-email-server-region.json");
+    let with = |key| {
+        Auditor::for_product("introvox")
+            .unwrap()
+            .with_options(AuditOptions {
+                fingerprint_key: Some(privaudit_policy::FingerprintKey(key)),
+                ..Default::default()
+            })
+            .audit(&body)
+            .findings[0]
+            .fingerprint
+            .clone()
+    };
+    assert_eq!(with([1; 32]), with([1; 32]), "stable under one key");
+    assert_ne!(with([1; 32]), with([2; 32]), "another key, another fingerprint");
+    // Without a key, two auditors disagree: nothing outside the run can match them.
+    let a = Auditor::for_product("introvox").unwrap().audit(&body);
+    let b = Auditor::for_product("introvox").unwrap().audit(&body);
+    assert_ne!(a.findings[0].fingerprint, b.findings[0].fingerprint);
+    // Someone who guesses the value and hashes it the unkeyed way learns nothing.
+    use sha2::{Digest, Sha256};
+    let raw = String::from_utf8_lossy(&body);
+    let start = raw.find("\"serverRegion\":\"").unwrap() + 16;
+    let email = &raw[start..raw[start..].find('"').unwrap() + start];
+    let f = &a.findings[0];
+    let mut h = Sha256::new();
+    for part in ["privaudit-finding-v1", "introvox", "daily-report", &f.pointer, f.category, &f.rule, email] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let guess: String = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    assert_ne!(guess, f.fingerprint);
 }
 
 #[test]
@@ -162,8 +209,48 @@ fn mutated() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Arbitrary JSON values, with keys drawn partly from real report members so that the walk
+/// goes deep into the schemas, not only into the undeclared-member path.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let key = prop_oneof![
+        "[a-zA-Z_@./:~ ]{0,12}",
+        Just("instanceHash".to_string()),
+        Just("stats".to_string()),
+        Just("batch".to_string()),
+        Just("properties".to_string()),
+        Just("value".to_string()),
+        Just("event".to_string()),
+        Just("totalSteps".to_string()),
+        Just("error".to_string()),
+    ];
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(Into::into),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into)),
+        "\\PC{0,40}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(6, 64, 8, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(serde_json::Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..8)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn no_json_value_makes_the_engine_panic(v in json_value()) {
+        let body = serde_json::to_vec(&v).unwrap();
+        let audit = auditor().audit(&body);
+        for f in &audit.findings {
+            prop_assert!(privaudit_policy::CATEGORIES.contains(&f.category));
+            prop_assert!(f.pointer.is_empty() || f.pointer.starts_with('/'));
+        }
+    }
 
     #[test]
     fn no_bytes_make_the_engine_panic(body in prop::collection::vec(any::<u8>(), 0..512)) {

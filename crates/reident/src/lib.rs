@@ -22,7 +22,7 @@ pub mod fields;
 pub mod reverse;
 
 use fields::{Leaf, leaves};
-use privaudit_policy::{Evidence, Finding, Policy, Severity, fingerprint, redact};
+use privaudit_policy::{Evidence, Finding, FingerprintKey, Policy, Severity, fingerprint, redact};
 use privaudit_reports::ReportKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -44,22 +44,33 @@ pub struct Located {
     pub finding: Finding,
 }
 
+/// How findings are shown and fingerprinted.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Keep the raw value in the evidence (redacted otherwise).
+    pub show_evidence: bool,
+    /// The fingerprint key.
+    pub key: FingerprintKey,
+}
+
 /// Builds findings with the product's rule for the category, redacted evidence and a
 /// fingerprint.
 struct Maker {
     policies: HashMap<&'static str, Policy>,
     show_evidence: bool,
+    key: FingerprintKey,
 }
 
 impl Maker {
-    fn new(show_evidence: bool) -> Maker {
+    fn new(options: Options) -> Maker {
         let policies = privaudit_reports::catalog()
             .iter()
             .filter_map(|p| Policy::builtin(p.id).map(|pol| (p.id, pol)))
             .collect();
         Maker {
             policies,
-            show_evidence,
+            show_evidence: options.show_evidence,
+            key: options.key,
         }
     }
 
@@ -81,7 +92,7 @@ impl Maker {
             .map(|r| r.id.clone())
             .unwrap_or_default();
         Finding {
-            fingerprint: fingerprint(&[
+            fingerprint: fingerprint(&self.key, &[
                 "reident",
                 kind.product,
                 kind.kind,
@@ -140,9 +151,9 @@ pub fn reverse(
     samples: &[Sample],
     reversal: &Reversal,
     outcome: &reverse::Outcome,
-    show_evidence: bool,
+    options: Options,
 ) -> Vec<Located> {
-    let maker = Maker::new(show_evidence);
+    let maker = Maker::new(options);
     outcome
         .hits
         .iter()
@@ -173,8 +184,8 @@ pub fn reverse(
 const RUNS: &[(&str, &str, &[&str])] = &[("community-scripts", "/random_id", &["/nsapp", "/type"])];
 
 /// Linkable identifiers over the corpus.
-pub fn linkage(samples: &[Sample], show_evidence: bool) -> Vec<Located> {
-    let maker = Maker::new(show_evidence);
+pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
+    let maker = Maker::new(options);
     let all: Vec<Vec<Leaf>> = samples.iter().map(sample_leaves).collect();
     let mut out = Vec::new();
     // Stable ids: every distinct value once, with the reports and kinds it joins.
@@ -439,9 +450,9 @@ pub fn uniqueness_findings(
     samples: &[Sample],
     min_k: usize,
     max_share: f64,
-    show_evidence: bool,
+    options: Options,
 ) -> (Vec<Located>, Vec<(&'static str, Uniqueness)>) {
-    let maker = Maker::new(show_evidence);
+    let maker = Maker::new(options);
     let mut out = Vec::new();
     let mut stats = Vec::new();
     let products: BTreeSet<&'static str> = samples.iter().map(|s| s.kind.product).collect();
@@ -505,6 +516,11 @@ pub fn uniqueness_findings(
 mod tests {
     use super::*;
 
+    const OPT: Options = Options {
+        show_evidence: false,
+        key: FingerprintKey([7; 32]),
+    };
+
     fn introvox(region: &str, tz: &str, users: u64) -> Sample {
         let v = serde_json::json!({
             "instanceHash": "e074cb38f98e37e39002a2c787a6af29293876e137437c05e0f68c7020ac4fb8",
@@ -542,14 +558,14 @@ mod tests {
             "two fields single the Belgian report out, neither alone: {fields:?}"
         );
         assert!((u.share_below(3) - 0.5).abs() < 1e-9);
-        let (findings, _) = uniqueness_findings(&samples, 3, 0.2, false);
+        let (findings, _) = uniqueness_findings(&samples, 3, 0.2, OPT);
         assert_eq!(findings.len(), 3);
         assert!(
             findings
                 .iter()
                 .all(|f| f.finding.severity == Severity::Medium)
         );
-        let (findings, _) = uniqueness_findings(&samples, 3, 0.6, false);
+        let (findings, _) = uniqueness_findings(&samples, 3, 0.6, OPT);
         assert!(
             findings
                 .iter()
@@ -575,7 +591,7 @@ mod tests {
             introvox("NL", "Europe/Amsterdam", 40),
             introvox("NL", "Europe/Amsterdam", 7),
         ];
-        let l = linkage(&samples, false);
+        let l = linkage(&samples, OPT);
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].finding.pointer, "/instanceHash");
         assert!(l[0].finding.message.contains("joins 2 reports"));
