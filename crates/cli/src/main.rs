@@ -601,7 +601,10 @@ fn fingerprint_key(
             privaudit_policy::FingerprintKey::from_secret(&secret),
             KeySource::Environment,
         ),
-        _ => (privaudit_policy::FingerprintKey::random(), KeySource::Random),
+        _ => (
+            privaudit_policy::FingerprintKey::random(),
+            KeySource::Random,
+        ),
     }
 }
 
@@ -895,16 +898,15 @@ fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
         outcome.guesses += more.guesses;
         outcome.elapsed += more.elapsed;
     }
-    let located =
-        privaudit_reident::reverse(
-            &samples,
-            &reversal,
-            &outcome,
-            privaudit_reident::Options {
-                show_evidence: args.audit.show_evidence,
-                key: run.key,
-            },
-        );
+    let located = privaudit_reident::reverse(
+        &samples,
+        &reversal,
+        &outcome,
+        privaudit_reident::Options {
+            show_evidence: args.audit.show_evidence,
+            key: run.key,
+        },
+    );
     run.emit(located)?;
     let secs = outcome.elapsed.as_secs_f64();
     let trailer = if matches!(args.audit.format, OutputFormat::Text) {

@@ -94,7 +94,10 @@ pub fn read_baseline(
             k.as_str()
                 .and_then(privaudit_policy::FingerprintKey::from_hex)
                 .ok_or_else(|| {
-                    format!("{}: the baseline's `key` is not 64 hex characters", path.display())
+                    format!(
+                        "{}: the baseline's `key` is not 64 hex characters",
+                        path.display()
+                    )
                 })?,
         ),
     };

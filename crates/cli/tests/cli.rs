@@ -538,14 +538,20 @@ fn hostile_inputs_are_errors_that_name_the_place_and_echo_nothing() {
     let secret = "hunter2-Zq8vT3pL";
     let lines = [
         // The bash-built reports' real failure modes: an unescaped quote, a bare unit.
-        format!(r#"{{"random_id":"a","type":"lxc","nsapp":"x","status":"failed","error":"cannot find "{secret}" here"}}"#),
-        r#"{"random_id":"a","type":"lxc","nsapp":"x","status":"installing","ram_size": 32G}"#.to_string(),
+        format!(
+            r#"{{"random_id":"a","type":"lxc","nsapp":"x","status":"failed","error":"cannot find "{secret}" here"}}"#
+        ),
+        r#"{"random_id":"a","type":"lxc","nsapp":"x","status":"installing","ram_size": 32G}"#
+            .to_string(),
         format!(r#"{{"random_id":"a","error":"{secret}"#),
         r#"{"a": "\ud800"}"#.to_string(),
         format!("{}{}", "[".repeat(100_000), secret),
         format!(r#"{{"random_id":"{}"}}"#, "x".repeat(300)),
     ];
-    let file = tmp("hostile.ndjson", (lines.join("\r\n") + "\n\u{0}\n").as_bytes());
+    let file = tmp(
+        "hostile.ndjson",
+        (lines.join("\r\n") + "\n\u{0}\n").as_bytes(),
+    );
     let (code, v) = json(&["--max-string-bytes", "200", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{v}");
     let errors = v["errors"].as_array().unwrap();
@@ -556,11 +562,24 @@ fn hostile_inputs_are_errors_that_name_the_place_and_echo_nothing() {
         assert!(m.contains("byte ") || m.contains("limit"), "{m}");
         assert!(!m.contains(secret), "an error echoes the input: {m}");
     }
-    assert!(errors[4]["message"].as_str().unwrap().contains("depth limit"));
-    assert!(errors[5]["message"].as_str().unwrap().contains("string limit of 200 bytes"));
+    assert!(
+        errors[4]["message"]
+            .as_str()
+            .unwrap()
+            .contains("depth limit")
+    );
+    assert!(
+        errors[5]["message"]
+            .as_str()
+            .unwrap()
+            .contains("string limit of 200 bytes")
+    );
     for format in ["text", "sarif", "junit"] {
         let (_, out, err) = run(&["audit", "--format", format, file.to_str().unwrap()]);
-        assert!(!out.contains(secret) && !err.contains(secret), "{format} echoes the input");
+        assert!(
+            !out.contains(secret) && !err.contains(secret),
+            "{format} echoes the input"
+        );
     }
     // A gzip bomb stops at the ratio limit, with the limit named.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -568,12 +587,28 @@ fn hostile_inputs_are_errors_that_name_the_place_and_echo_nothing() {
     let bomb = tmp("bomb.json.gz", &gz.finish().unwrap());
     let (code, v) = json(&[bomb.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains("ratio limit"), "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ratio limit"),
+        "{v}"
+    );
     // The record limit stops the run, says so, and keeps what was read.
     let many = tmp("many.ndjson", "{\"a\":1}\n".repeat(10).as_bytes());
     let (code, v) = json(&["--max-records", "4", many.to_str().unwrap()]);
-    assert_eq!((code, v["summary"]["records"].as_u64()), (2, Some(4)), "{v}");
-    assert!(v["errors"][4]["message"].as_str().unwrap().contains("--max-records"), "{v}");
+    assert_eq!(
+        (code, v["summary"]["records"].as_u64()),
+        (2, Some(4)),
+        "{v}"
+    );
+    assert!(
+        v["errors"][4]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-records"),
+        "{v}"
+    );
     // An empty file is an input error, not a silent pass.
     let empty = tmp("empty.json", b"");
     assert_eq!(json(&[empty.to_str().unwrap()]).0, 2);
@@ -590,18 +625,35 @@ fn a_baseline_keeps_its_own_key_when_none_is_set() {
             .args(args)
             .output()
             .unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+        )
     };
     let (code, base) = keyless(&["baseline", file]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&base).unwrap();
     assert_eq!(v["key"].as_str().map(str::len), Some(64), "{v}");
     let path = tmp("keyed-baseline.json", base.as_bytes());
-    let (code, out) = keyless(&["audit", "--format", "json", "--baseline", path.to_str().unwrap(), file]);
+    let (code, out) = keyless(&[
+        "audit",
+        "--format",
+        "json",
+        "--baseline",
+        path.to_str().unwrap(),
+        file,
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!((code, v["summary"]["suppressed"].as_u64()), (0, Some(1)), "{v}");
+    assert_eq!(
+        (code, v["summary"]["suppressed"].as_u64()),
+        (0, Some(1)),
+        "{v}"
+    );
     // Two keyless runs without a baseline share no fingerprint.
-    let fp = |out: &str| serde_json::from_str::<serde_json::Value>(out).unwrap()["findings"][0]["fingerprint"].clone();
+    let fp = |out: &str| {
+        serde_json::from_str::<serde_json::Value>(out).unwrap()["findings"][0]["fingerprint"]
+            .clone()
+    };
     let (_, a) = keyless(&["audit", "--format", "json", file]);
     let (_, b) = keyless(&["audit", "--format", "json", file]);
     assert_ne!(fp(&a), fp(&b));

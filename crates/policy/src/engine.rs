@@ -171,14 +171,17 @@ impl<'a> Run<'a> {
     }
 
     fn fingerprint(&self, pointer: &str, category: &str, rule: &str, text: &str) -> String {
-        crate::fingerprint(&self.key, &[
-            self.kind.kind.product,
-            self.kind.kind.kind,
-            pointer,
-            category,
-            rule,
-            text,
-        ])
+        crate::fingerprint(
+            &self.key,
+            &[
+                self.kind.kind.product,
+                self.kind.kind.kind,
+                pointer,
+                category,
+                rule,
+                text,
+            ],
+        )
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -80,8 +80,9 @@ struct Node {
 /// (every Mattermost message of one event has the same one), so each is merged once.
 type MergeCache = std::sync::RwLock<HashMap<Vec<Id>, std::sync::Arc<Merged>>>;
 
-/// Entries the cache keeps at most; beyond, sets are merged afresh each time.
-const CACHE_LIMIT: usize = 4096;
+/// Entries the cache keeps at most (real reports meet a few dozen sets; hostile ones are
+/// bounded by this); beyond, sets are merged afresh each time.
+const CACHE_LIMIT: usize = 256;
 
 /// A compiled view of one report kind's schema.
 pub(crate) struct Shape {

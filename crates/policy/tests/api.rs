@@ -137,7 +137,11 @@ fn fingerprints_are_keyed() {
             .clone()
     };
     assert_eq!(with([1; 32]), with([1; 32]), "stable under one key");
-    assert_ne!(with([1; 32]), with([2; 32]), "another key, another fingerprint");
+    assert_ne!(
+        with([1; 32]),
+        with([2; 32]),
+        "another key, another fingerprint"
+    );
     // Without a key, two auditors disagree: nothing outside the run can match them.
     let a = Auditor::for_product("introvox").unwrap().audit(&body);
     let b = Auditor::for_product("introvox").unwrap().audit(&body);
@@ -149,11 +153,22 @@ fn fingerprints_are_keyed() {
     let email = &raw[start..raw[start..].find('"').unwrap() + start];
     let f = &a.findings[0];
     let mut h = Sha256::new();
-    for part in ["privaudit-finding-v1", "introvox", "daily-report", &f.pointer, f.category, &f.rule, email] {
+    for part in [
+        "privaudit-finding-v1",
+        "introvox",
+        "daily-report",
+        &f.pointer,
+        f.category,
+        &f.rule,
+        email,
+    ] {
         h.update(part.as_bytes());
         h.update([0]);
     }
-    let guess: String = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let guess: String = h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_ne!(guess, f.fingerprint);
 }
 
@@ -227,7 +242,9 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::Value::Null),
         any::<bool>().prop_map(serde_json::Value::Bool),
         any::<i64>().prop_map(Into::into),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into)),
+        any::<f64>().prop_map(
+            |f| serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into)
+        ),
         "\\PC{0,40}".prop_map(serde_json::Value::String),
     ];
     leaf.prop_recursive(6, 64, 8, move |inner| {

@@ -92,15 +92,18 @@ impl Maker {
             .map(|r| r.id.clone())
             .unwrap_or_default();
         Finding {
-            fingerprint: fingerprint(&self.key, &[
-                "reident",
-                kind.product,
-                kind.kind,
-                pointer,
-                category,
-                &rule,
-                raw,
-            ]),
+            fingerprint: fingerprint(
+                &self.key,
+                &[
+                    "reident",
+                    kind.product,
+                    kind.kind,
+                    pointer,
+                    category,
+                    &rule,
+                    raw,
+                ],
+            ),
             pointer: pointer.to_string(),
             category,
             severity,
