@@ -142,9 +142,10 @@ pub fn adversarial_ndjson(kind: Adversarial, bytes: usize) -> Vec<u8> {
             format!(r#""error":"{at}""#)
         }
         Adversarial::DeepNesting => {
-            // 120 levels stays under the parser's 128; repeated to fill the record.
-            let one = format!("{}{}", "[".repeat(120), "]".repeat(120));
-            let many = vec![one; RECORD / 240].join(",");
+            // 60 levels (plus the record's own two) stays under the default depth limit of
+            // 64, so the nesting is walked, not refused; repeated to fill the record.
+            let one = format!("{}{}", "[".repeat(60), "]".repeat(60));
+            let many = vec![one; RECORD / 120].join(",");
             format!(r#""nested":[{many}]"#)
         }
         Adversarial::TinyStrings => {

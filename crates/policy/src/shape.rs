@@ -89,6 +89,8 @@ pub(crate) struct Shape {
     root: Value,
     nodes: Vec<Node>,
     cache: MergeCache,
+    /// What applies where no schema does (inside undeclared members).
+    nothing: Merged,
 }
 
 struct Compiler<'s> {
@@ -201,6 +203,7 @@ impl Shape {
             root,
             nodes,
             cache: MergeCache::default(),
+            nothing: Merged::default(),
         }
     }
 
@@ -416,6 +419,7 @@ impl<'a> Walker<'a, '_> {
         let owned;
         let mut wrapper_class = None;
         let merged = match schemas {
+            [] => Some(&shape.nothing),
             [id] if let Some((m, c)) = self.resolve(*id, inst, 0) => {
                 wrapper_class = c;
                 Some(m)
