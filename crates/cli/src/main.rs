@@ -738,6 +738,18 @@ fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
 }
 
 impl Audit<'_> {
+    /// The collected reports for an analysis; the record list keeps their kinds.
+    fn take_samples(&mut self) -> Vec<privaudit_reident::Sample> {
+        self.collected
+            .iter_mut()
+            .flatten()
+            .map(|c| privaudit_reident::Sample {
+                kind: c.sample.kind,
+                value: std::mem::take(&mut c.sample.value),
+            })
+            .collect()
+    }
+
     /// Writes corpus findings record by record, every collected record once.
     fn emit(&mut self, located: Vec<privaudit_reident::Located>) -> Result<(), String> {
         let collected = self.collected.take().unwrap_or_default();
@@ -780,18 +792,7 @@ fn reident(args: &ReidentArgs) -> Result<ExitCode, String> {
         return Err("--max-unique-share is a fraction between 0 and 1".into());
     }
     let mut run = start(&args.audit, sink_for(&args.audit, false), true)?;
-    let samples: Vec<privaudit_reident::Sample> = run
-        .collected
-        .as_mut()
-        .map(|c| {
-            c.iter_mut()
-                .map(|c| privaudit_reident::Sample {
-                    kind: c.sample.kind,
-                    value: std::mem::take(&mut c.sample.value),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let samples = run.take_samples();
     let show = privaudit_reident::Options {
         show_evidence: args.audit.show_evidence,
         key: run.key,
@@ -800,12 +801,6 @@ fn reident(args: &ReidentArgs) -> Result<ExitCode, String> {
     let (unique, stats) =
         privaudit_reident::uniqueness_findings(&samples, args.min_k, args.max_unique_share, show);
     located.extend(unique);
-    // The values go back for the record list.
-    if let Some(c) = run.collected.as_mut() {
-        for (c, s) in c.iter_mut().zip(samples) {
-            c.sample.value = s.value;
-        }
-    }
     run.emit(located)?;
     let mut trailer = String::new();
     if matches!(args.audit.format, OutputFormat::Text) {
@@ -862,18 +857,7 @@ fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let mut run = start(&args.audit, sink_for(&args.audit, false), true)?;
     let threads = run.jobs;
-    let samples: Vec<privaudit_reident::Sample> = run
-        .collected
-        .as_mut()
-        .map(|c| {
-            c.iter_mut()
-                .map(|c| privaudit_reident::Sample {
-                    kind: c.sample.kind,
-                    value: std::mem::take(&mut c.sample.value),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let samples = run.take_samples();
     let reversal = privaudit_reident::hash_targets(&samples);
     if reversal.targets.is_empty() && !samples.is_empty() {
         eprintln!(

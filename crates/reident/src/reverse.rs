@@ -145,7 +145,7 @@ pub fn reverse_candidates(
         .flat_map(|c| variants(product, c))
         .collect();
     let per = guesses.len().div_ceil(threads.max(1)).max(1);
-    let mut hits: Vec<Hit> = std::thread::scope(|scope| {
+    let hits: Vec<Hit> = std::thread::scope(|scope| {
         let handles: Vec<_> = guesses
             .chunks(per)
             .enumerate()
@@ -169,17 +169,9 @@ pub fn reverse_candidates(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        joined(handles)
     });
-    finish(&mut hits);
-    Outcome {
-        hits,
-        guesses: guesses.len() as u64,
-        elapsed: start.elapsed(),
-    }
+    outcome(hits, guesses.len() as u64, start)
 }
 
 /// An IPv4 range, inclusive.
@@ -260,7 +252,7 @@ pub fn reverse_ipv4(
     };
     let forms = &forms;
     let index = &index;
-    let mut hits: Vec<Hit> = std::thread::scope(|scope| {
+    let hits: Vec<Hit> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
@@ -288,23 +280,28 @@ pub fn reverse_ipv4(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        joined(handles)
     });
-    finish(&mut hits);
-    Outcome {
-        hits,
-        guesses: total * forms.len() as u64,
-        elapsed: start.elapsed(),
-    }
+    outcome(hits, total * forms.len() as u64, start)
+}
+
+/// The hits of every thread; a thread that failed contributes none.
+fn joined(handles: Vec<std::thread::ScopedJoinHandle<'_, Vec<Hit>>>) -> Vec<Hit> {
+    handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap_or_default())
+        .collect()
 }
 
 /// One hit per target, the earliest guess.
-fn finish(hits: &mut Vec<Hit>) {
+fn outcome(mut hits: Vec<Hit>, guesses: u64, start: Instant) -> Outcome {
     hits.sort_by_key(|h| (h.target, h.guess));
     hits.dedup_by_key(|h| h.target);
+    Outcome {
+        hits,
+        guesses,
+        elapsed: start.elapsed(),
+    }
 }
 
 #[cfg(test)]
