@@ -116,7 +116,7 @@ pub fn read(
             .saturating_mul(limits.max_gzip_ratio)
             .max(1 << 20);
         let cap = limits.max_decompressed_bytes.min(ratio_cap);
-        let mut decoder = flate2::read::MultiGzDecoder::new(input).take(cap + 1);
+        let mut decoder = flate2::read::MultiGzDecoder::new(input).take(cap.saturating_add(1));
         decoder
             .read_to_end(&mut out)
             .map_err(|e| format!("gzip: {e}"))?;
@@ -145,7 +145,8 @@ pub fn read(
 
 fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String> {
     let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8 text: {e}"))?;
-    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim();
     let lower = name.to_ascii_lowercase();
     let capture = |format, records| Capture {
         format,
@@ -235,6 +236,74 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String
         })
         .collect();
     Ok(capture(Format::QueryLines, records))
+}
+
+/// A reader that counts the bytes it passes on.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: std::io::BufRead> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.count += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+/// Inflates a gzip stream as it is read, within [`Limits::max_decompressed_bytes`] and
+/// [`Limits::max_gzip_ratio`]: reading past either is an error that names the limit, so a
+/// bomb costs no more memory than the reader's buffer.
+pub struct Inflate<R: std::io::BufRead> {
+    inner: flate2::bufread::MultiGzDecoder<Counted<R>>,
+    out: u64,
+    limits: Limits,
+}
+
+impl<R: std::io::BufRead> Inflate<R> {
+    /// Inflates `reader` (which starts with the gzip magic bytes).
+    pub fn new(reader: R, limits: Limits) -> Self {
+        Inflate {
+            inner: flate2::bufread::MultiGzDecoder::new(Counted {
+                inner: reader,
+                count: 0,
+            }),
+            out: 0,
+            limits,
+        }
+    }
+}
+
+impl<R: std::io::BufRead> Read for Inflate<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.out += n as u64;
+        let compressed = self.inner.get_ref().count.max(1);
+        if self.out > self.limits.max_decompressed_bytes {
+            return Err(std::io::Error::other(format!(
+                "gzip input inflates beyond the limit of {} bytes",
+                self.limits.max_decompressed_bytes
+            )));
+        }
+        if self.out > 1 << 20 && self.out / compressed > self.limits.max_gzip_ratio {
+            return Err(std::io::Error::other(format!(
+                "gzip input inflates more than {}:1, over the ratio limit (a decompression bomb?)",
+                self.limits.max_gzip_ratio
+            )));
+        }
+        Ok(n)
+    }
 }
 
 /// Whether a stream that starts with `prefix` can be read as NDJSON record by record

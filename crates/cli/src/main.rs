@@ -258,6 +258,41 @@ struct Job {
 const BATCH_RECORDS: usize = 4096;
 const BATCH_BYTES: usize = 8 << 20;
 
+/// Whether a batch is ready for the engine: enough records or enough bytes of bodies.
+fn full(batch: &[Job]) -> bool {
+    batch.len() >= BATCH_RECORDS
+        || batch
+            .iter()
+            .map(|j| j.record.body.as_ref().map_or(0, Vec::len))
+            .sum::<usize>()
+            >= BATCH_BYTES
+}
+
+/// Reads the start of a source: up to 256 KiB, or less once two non-blank lines are in.
+fn sniff(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut prefix = Vec::new();
+    let mut chunk = [0u8; 16 << 10];
+    while prefix.len() < 256 << 10 {
+        let n = match r.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        prefix.extend_from_slice(&chunk[..n]);
+        let lines = prefix
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.trim_ascii().is_empty())
+            .count();
+        if lines > 2 {
+            break;
+        }
+    }
+    Ok(prefix)
+}
+
 /// Reading a stream while counting the raw bytes, for the progress bar.
 struct Counting<R> {
     inner: R,
@@ -288,6 +323,10 @@ struct Audit<'a> {
     queued: usize,
     /// The fingerprint key of this run.
     key: privaudit_policy::FingerprintKey,
+    /// Writing a baseline rather than a report.
+    baseline_mode: bool,
+    /// Errors met while collecting, written with the records by `emit`.
+    deferred: Vec<output::RecordError>,
 }
 
 /// A record kept for a corpus analysis.
@@ -324,6 +363,11 @@ impl Audit<'_> {
             line,
             message,
         };
+        // A corpus analysis writes its records at the end; errors wait to keep their place.
+        if self.collected.is_some() {
+            self.deferred.push(e);
+            return Ok(());
+        }
         self.write(|sink, out| sink.error(&e, out))
     }
 
@@ -363,9 +407,12 @@ impl Audit<'_> {
                 }
                 Ok(mut audit) => {
                     let before = audit.findings.len();
-                    audit
-                        .findings
-                        .retain(|f| !self.baseline.contains(&f.fingerprint));
+                    // A baseline being regenerated keeps the entries it already had.
+                    if !self.baseline_mode {
+                        audit
+                            .findings
+                            .retain(|f| !self.baseline.contains(&f.fingerprint));
+                    }
                     self.summary.suppressed += before - audit.findings.len();
                     for f in &audit.findings {
                         self.summary.by_severity[f.severity as usize] += 1;
@@ -406,33 +453,50 @@ impl Audit<'_> {
                 }
             }
         };
-        let mut reader = std::io::BufReader::with_capacity(
+        let limits = privaudit_capture::Limits {
+            max_input_bytes: self.args.max_input_bytes,
+            max_decompressed_bytes: self.args.max_decompressed_bytes,
+            max_gzip_ratio: self.args.max_gzip_ratio,
+        };
+        let mut buffered = std::io::BufReader::with_capacity(
             256 << 10,
             Counting {
                 inner: raw,
                 read: counter.clone(),
             },
         );
-        let prefix = match reader.fill_buf() {
-            Ok(p) => p.to_vec(),
+        // Gzip is inflated as a stream, within its limits; then a prefix of the text decides
+        // between streaming NDJSON and reading the source whole.
+        let gzip = match buffered.fill_buf() {
+            Ok(b) => b.starts_with(&[0x1f, 0x8b]),
             Err(e) => {
                 self.flush(batch)?;
                 return self.error(&source, None, None, e.to_string());
             }
         };
-        let limits = privaudit_capture::Limits {
-            max_input_bytes: self.args.max_input_bytes,
-            max_decompressed_bytes: self.args.max_decompressed_bytes,
-            max_gzip_ratio: self.args.max_gzip_ratio,
+        let mut text: Box<dyn Read> = if gzip {
+            Box::new(privaudit_capture::Inflate::new(buffered, limits))
+        } else {
+            Box::new(buffered)
         };
-        let gzip = prefix.starts_with(&[0x1f, 0x8b]);
+        let prefix = match sniff(&mut text) {
+            Ok(p) => p,
+            Err(e) => {
+                self.flush(batch)?;
+                return self.error(&source, None, None, e.to_string());
+            }
+        };
+        let reader = std::io::BufReader::with_capacity(
+            256 << 10,
+            std::io::Cursor::new(prefix.clone()).chain(text),
+        );
         let mut shown = 0u64;
         let mut advance = |progress: &mut progress::Progress| {
             let now = counter.get();
             progress.advance(now - shown, &source);
             shown = now;
         };
-        if !gzip && privaudit_capture::is_ndjson(&source, &prefix) {
+        if privaudit_capture::is_ndjson(&source, &prefix) {
             let mut ndjson = privaudit_capture::NdjsonReader::new(reader, self.args.max_body_bytes);
             let mut records = Vec::new();
             loop {
@@ -450,7 +514,7 @@ impl Audit<'_> {
                 }
                 match more {
                     Ok(more) => {
-                        if batch.len() >= BATCH_RECORDS || !more {
+                        if !more || full(batch) {
                             self.flush(batch)?;
                         }
                         if !more {
@@ -466,7 +530,7 @@ impl Audit<'_> {
         }
         let mut bytes = Vec::new();
         if let Err(e) = reader
-            .take(limits.max_input_bytes + 1)
+            .take(limits.max_input_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
         {
             self.flush(batch)?;
@@ -488,7 +552,7 @@ impl Audit<'_> {
                 source: index,
                 record,
             });
-            if batch.len() >= BATCH_RECORDS {
+            if full(batch) {
                 self.flush(batch)?;
             }
         }
@@ -544,9 +608,11 @@ fn audit_parallel(
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err("internal error: audit thread failed".into())])
+            .zip(batch.chunks(per_thread))
+            .flat_map(|(h, chunk)| {
+                h.join().unwrap_or_else(|_| {
+                    vec![Err("internal error: an audit thread failed".into()); chunk.len()]
+                })
             })
             .collect()
     })
@@ -642,6 +708,7 @@ fn start<'a>(
     };
     let (key, source) = fingerprint_key(baseline_key);
     let mut sink = sink;
+    let baseline_mode = sink.as_baseline().is_some();
     if let Some(b) = sink.as_baseline() {
         // A baseline keeps a random key so that later runs can match it; a key from the
         // environment stays there.
@@ -689,10 +756,14 @@ fn start<'a>(
         collected: collect.then(Vec::new),
         queued: 0,
         key,
+        baseline_mode,
+        deferred: Vec::new(),
     };
     let mut batch = Vec::new();
-    for path in &files {
+    for (i, path) in files.iter().enumerate() {
         if run.queued >= args.max_records {
+            run.flush(&mut batch)?;
+            run.limit_reached(&files[i].display().to_string())?;
             break;
         }
         run.source(path, &mut batch, &mut progress)?;
@@ -759,7 +830,19 @@ impl Audit<'_> {
                 v.push(l.finding);
             }
         }
+        // Records and errors go out in source order, so each source is written once.
+        let deferred: Vec<(Option<usize>, output::RecordError)> =
+            std::mem::take(&mut self.deferred)
+                .into_iter()
+                .map(|e| (self.sources.iter().position(|s| *s == e.source), e))
+                .collect();
+        let mut errors = deferred.into_iter().peekable();
         for (c, mut findings) in collected.iter().zip(by_sample) {
+            while let Some((_, e)) =
+                errors.next_if(|(rank, e)| (*rank, e.record) < (Some(c.source), Some(c.record)))
+            {
+                self.write(|sink, out| sink.error(&e, out))?;
+            }
             let before = findings.len();
             findings.retain(|f| !self.baseline.contains(&f.fingerprint));
             self.summary.suppressed += before - findings.len();
@@ -781,6 +864,9 @@ impl Audit<'_> {
                 audit: &audit,
             };
             self.write(|sink, out| sink.record(&a, out))?;
+        }
+        for (_, e) in errors {
+            self.write(|sink, out| sink.error(&e, out))?;
         }
         self.collected = Some(collected);
         Ok(())

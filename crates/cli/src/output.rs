@@ -314,6 +314,30 @@ pub struct Sarif {
     results: usize,
     left_out: usize,
     rules: BTreeSet<String>,
+    /// Input errors, reported as tool notifications (the first hundred).
+    errors: Vec<Value>,
+    error_count: usize,
+}
+
+/// A source as a SARIF artifact URI: relative to the working directory where it can be (code
+/// scanning resolves relative URIs against the repository root), else a `file://` URI.
+fn artifact_uri(source: &str) -> String {
+    if source == "-" {
+        return "stdin".into();
+    }
+    let path = Path::new(source);
+    if path.is_absolute() {
+        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if let Some(rel) = std::env::current_dir()
+            .and_then(std::fs::canonicalize)
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        {
+            return rel.to_string_lossy().replace('\\', "/");
+        }
+        return format!("file://{}", path.to_string_lossy().replace(' ', "%20"));
+    }
+    source.trim_start_matches("./").replace('\\', "/")
 }
 
 impl Sink for Sarif {
@@ -337,7 +361,7 @@ impl Sink for Sarif {
                 "message": {"text": format!("{} at {} (record {}): {} [{}]", f.category, f.pointer, a.record, f.message, f.evidence.shown())},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": a.source.trim_start_matches("./")},
+                        "artifactLocation": {"uri": artifact_uri(a.source)},
                         "region": {"startLine": line},
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.pointer, "kind": "member"}],
@@ -351,7 +375,12 @@ impl Sink for Sarif {
         }
         Ok(())
     }
-    fn error(&mut self, _: &RecordError, _: &mut dyn Write) -> io::Result<()> {
+    fn error(&mut self, e: &RecordError, _: &mut dyn Write) -> io::Result<()> {
+        self.error_count += 1;
+        if self.errors.len() < 100 {
+            let at = e.record.map_or(String::new(), |r| format!(" record {r}"));
+            self.errors.push(json!({"level": "error", "message": {"text": format!("{}{at}: {}", e.source, e.message)}}));
+        }
         Ok(())
     }
     fn finish(&mut self, _: &Summary, out: &mut dyn Write) -> io::Result<()> {
@@ -375,7 +404,17 @@ impl Sink for Sarif {
                 self.left_out
             )}}));
         }
-        let invocation = json!({"executionSuccessful": true, "toolExecutionNotifications": notes});
+        notes.extend(self.errors.iter().cloned());
+        if self.error_count > self.errors.len() {
+            notes.push(json!({"level": "error", "message": {"text": format!(
+                "{} more input errors; use --format json for all of them",
+                self.error_count - self.errors.len()
+            )}}));
+        }
+        let invocation = json!({
+            "executionSuccessful": self.error_count == 0,
+            "toolExecutionNotifications": notes,
+        });
         writeln!(
             out,
             ",\n    \"tool\": {},\n    \"invocations\": [{}]\n  }}]\n}}",

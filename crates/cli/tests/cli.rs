@@ -658,3 +658,86 @@ fn a_baseline_keeps_its_own_key_when_none_is_set() {
     let (_, b) = keyless(&["audit", "--format", "json", file]);
     assert_ne!(fp(&a), fp(&b));
 }
+
+#[test]
+fn gzip_ndjson_streams_and_limits_span_files() {
+    let report =
+        std::fs::read_to_string(fixtures().join("introvox/daily-report-1.7.6.json")).unwrap();
+    let line = report.replace(['\n', '\r'], "");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("\u{feff}{line}\r\n{line}\n").as_bytes())
+        .unwrap();
+    let file = tmp("two.ndjson.gz", &gz.finish().unwrap());
+    let (code, v) = json(&[file.to_str().unwrap()]);
+    assert_eq!(
+        (code, v["summary"]["records"].as_u64()),
+        (0, Some(2)),
+        "{v}"
+    );
+    // The record limit reached exactly at the end of one file still stops the run, loudly.
+    let (code, v) = json(&[
+        "--max-records",
+        "2",
+        file.to_str().unwrap(),
+        "introvox/daily-report-1.2.0.json",
+    ]);
+    assert_eq!(
+        (code, v["summary"]["records"].as_u64()),
+        (2, Some(2)),
+        "{v}"
+    );
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-records"),
+        "{v}"
+    );
+    // SARIF: an absolute path outside the working directory becomes a file URI, and input
+    // errors are tool notifications that mark the run unsuccessful.
+    let bad = tmp("bad-for-sarif.json", b"{\"totalUsers\": oops}");
+    let (_, out, _) = run(&[
+        "audit",
+        "--format",
+        "sarif",
+        bad.to_str().unwrap(),
+        "introvox/leaks/daily-report-email-key.json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let inv = &v["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false);
+    assert!(
+        inv["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
+    let (_, out, _) = run(&[
+        "audit",
+        "--format",
+        "sarif",
+        fixtures()
+            .join("introvox/leaks/daily-report-email-key.json")
+            .to_str()
+            .unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "introvox/leaks/daily-report-email-key.json",
+        "relative to the working directory"
+    );
+}
+
+#[test]
+fn a_regenerated_baseline_keeps_its_entries() {
+    let file = "roomvox/leaks/daily-report-b-hostname-web-server.json";
+    let (_, first, _) = run(&["baseline", file]);
+    let old = tmp("old-baseline.json", first.as_bytes());
+    let (code, again, _) = run(&["baseline", "--baseline", old.to_str().unwrap(), file]);
+    assert_eq!(code, 0);
+    let fps =
+        |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap()["fingerprints"].clone();
+    assert_eq!(fps(&first), fps(&again));
+    assert!(!fps(&again).as_array().unwrap().is_empty());
+}

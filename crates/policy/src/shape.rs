@@ -33,7 +33,8 @@ pub(crate) enum Event<'v> {
 /// Which branch of an `anyOf`/`oneOf` was taken at an instance pointer.
 pub(crate) type Choices = Vec<(String, String)>;
 
-const MAX_DEPTH: usize = 64;
+// Deeper than the parser allows (128), so every parsed value is visited.
+const MAX_DEPTH: usize = 130;
 
 type Id = usize;
 

@@ -100,11 +100,11 @@ pub fn variants(product: &str, candidate: &str) -> Vec<(String, &'static str)> {
                 }
             }
         }
-        "roomvox" if !c.contains("://") => {
-            add(
-                c.to_lowercase().trim_end_matches('/').to_string(),
-                "bare trusted domain (1.1.3 to 1.3.x)",
-            );
+        "roomvox" => {
+            // The host alone, whether the candidate was written as a URL or not.
+            let host = c.split_once("://").map_or(c, |(_, rest)| rest);
+            let host = host.split(['/', '?', '#']).next().unwrap_or(host);
+            add(host.to_lowercase(), "bare trusted domain (1.1.3 to 1.3.x)");
         }
         _ => {}
     }
@@ -380,8 +380,15 @@ mod tests {
         assert!(!room.hits.iter().any(|h| h.target == 3));
         assert_eq!(
             room.guesses,
-            1 + 2 + 1,
-            "one URL form for the URL, two schemes and the bare host"
+            2 + 2 + 1,
+            "the URL and its host, two schemes and the bare host"
+        );
+        let url = vec!["https://NC.example.net/".to_string()];
+        let room = reverse_candidates("roomvox", &targets, &url, 1);
+        assert_eq!(
+            room.hits.len(),
+            1,
+            "the host of a URL candidate is tried bare"
         );
     }
 
