@@ -12,6 +12,10 @@
 //! configurable, paths are not); other entries are skipped and counted. Entries keep their
 //! index in `log.entries` as the record number.
 //!
+//! Large inputs need not be held whole: [`NdjsonReader`] streams NDJSON in batches, and
+//! [`Inflate`] inflates gzip as it is read, within the size and ratio limits; [`is_ndjson`]
+//! tells from a prefix whether a source can be streamed.
+//!
 //! This crate knows capture formats only: nothing of products' schemas, policies, detectors or
 //! output formats. Endpoints are passed in by the caller.
 

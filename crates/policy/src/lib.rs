@@ -17,8 +17,10 @@
 //!    promise.
 //!
 //! Findings carry a JSON pointer, category, severity, rule, message, redacted evidence (the
-//! raw value only with [`AuditOptions::show_evidence`]) and a fingerprint that holds no raw
-//! value. The crate knows the report models and the detectors; it knows nothing of capture
+//! raw value only with [`AuditOptions::show_evidence`]) and a fingerprint: a keyed hash
+//! ([`FingerprintKey`]) that holds no raw value and cannot be checked against guesses
+//! without the key. Limits on body size, nesting and string length ([`Limits`]) refuse
+//! hostile bodies with an error that names the limit and the byte position. The crate knows the report models and the detectors; it knows nothing of capture
 //! formats (HAR, NDJSON, query strings) or output formats.
 //!
 //! # For collectors

@@ -256,6 +256,21 @@ impl Shape {
         }
     }
 
+    /// Whether the value's JSON type is one the node (or what it always applies) allows.
+    fn type_fits(&self, id: Id, inst: &Value, depth: usize) -> bool {
+        if depth > 16 {
+            return true;
+        }
+        let n = &self.nodes[id];
+        if let Some(types) = &n.types
+            && !types.is_empty()
+            && !types.iter().any(|t| type_is(t, inst))
+        {
+            return false;
+        }
+        n.always.iter().all(|&a| self.type_fits(a, inst, depth + 1))
+    }
+
     /// A cheap structural match on the keywords that tell branches apart: `type`, `const`,
     /// `enum`, `required` and the same on present properties.
     fn fits(&self, id: Id, inst: &Value, depth: usize) -> bool {
@@ -263,20 +278,11 @@ impl Shape {
             return true;
         }
         let n = &self.nodes[id];
-        if let Some(types) = &n.types {
-            let ok = |name: &String| match name.as_str() {
-                "null" => inst.is_null(),
-                "boolean" => inst.is_boolean(),
-                "integer" => inst.is_i64() || inst.is_u64(),
-                "number" => inst.is_number(),
-                "string" => inst.is_string(),
-                "array" => inst.is_array(),
-                "object" => inst.is_object(),
-                _ => true,
-            };
-            if !types.is_empty() && !types.iter().any(ok) {
-                return false;
-            }
+        if let Some(types) = &n.types
+            && !types.is_empty()
+            && !types.iter().any(|t| type_is(t, inst))
+        {
+            return false;
         }
         if n.konst.as_ref().is_some_and(|c| c != inst) {
             return false;
@@ -337,6 +343,20 @@ impl Shape {
             cache.insert(app, m.clone());
         }
         m
+    }
+}
+
+/// Whether `inst` has the JSON Schema type `name`.
+fn type_is(name: &str, inst: &Value) -> bool {
+    match name {
+        "null" => inst.is_null(),
+        "boolean" => inst.is_boolean(),
+        "integer" => inst.is_i64() || inst.is_u64(),
+        "number" => inst.is_number(),
+        "string" => inst.is_string(),
+        "array" => inst.is_array(),
+        "object" => inst.is_object(),
+        _ => true,
     }
 }
 
@@ -407,7 +427,13 @@ impl<'a> Walker<'a, '_> {
         if !bare {
             return None;
         }
-        let b = *n.branches[0].1.iter().find(|&&b| shape.fits(b, inst, 0))?;
+        // Most wrappers are told apart by the value's type alone (an object or null).
+        let branches = &n.branches[0].1;
+        let mut typed = branches.iter().filter(|&&b| shape.type_fits(b, inst, 0));
+        let b = match (typed.next(), typed.next()) {
+            (Some(&only), None) => only,
+            _ => *branches.iter().find(|&&b| shape.fits(b, inst, 0))?,
+        };
         if let Some(choices) = &mut self.choices {
             choices.push((self.pointer.clone(), shape.nodes[b].path.clone()));
         }
