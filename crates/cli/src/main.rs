@@ -258,14 +258,23 @@ struct Job {
 const BATCH_RECORDS: usize = 4096;
 const BATCH_BYTES: usize = 8 << 20;
 
-/// Whether a batch is ready for the engine: enough records or enough bytes of bodies.
-fn full(batch: &[Job]) -> bool {
-    batch.len() >= BATCH_RECORDS
-        || batch
-            .iter()
-            .map(|j| j.record.body.as_ref().map_or(0, Vec::len))
-            .sum::<usize>()
-            >= BATCH_BYTES
+/// Records waiting for the engine, with the bytes of their bodies kept as they come.
+#[derive(Default)]
+struct Batch {
+    jobs: Vec<Job>,
+    bytes: usize,
+}
+
+impl Batch {
+    fn push(&mut self, job: Job) {
+        self.bytes += job.record.body.as_ref().map_or(0, Vec::len);
+        self.jobs.push(job);
+    }
+
+    /// Ready for the engine: enough records or enough bytes of bodies.
+    fn full(&self) -> bool {
+        self.jobs.len() >= BATCH_RECORDS || self.bytes >= BATCH_BYTES
+    }
 }
 
 /// Reads the start of a source: up to 256 KiB, or less once two non-blank lines are in.
@@ -312,7 +321,8 @@ struct Audit<'a> {
     auditor: Auditor,
     baseline: std::collections::BTreeSet<String>,
     endpoints: Vec<&'static str>,
-    sources: Vec<String>,
+    /// Source names by index; shared, so a record costs no copy of its name.
+    sources: Vec<std::rc::Rc<str>>,
     summary: output::Summary,
     sink: Box<dyn output::Sink>,
     out: std::io::BufWriter<std::io::StdoutLock<'static>>,
@@ -372,17 +382,18 @@ impl Audit<'_> {
     }
 
     /// Audits a batch on every thread and hands the outcomes to the sink in input order.
-    fn flush(&mut self, batch: &mut Vec<Job>) -> Result<(), String> {
-        if batch.is_empty() {
+    fn flush(&mut self, batch: &mut Batch) -> Result<(), String> {
+        if batch.jobs.is_empty() {
             return Ok(());
         }
         let outcomes = audit_parallel(
             &self.auditor,
             self.args.product.as_deref(),
-            batch,
+            &batch.jobs,
             self.jobs,
         );
-        for (job, outcome) in batch.drain(..).zip(outcomes) {
+        batch.bytes = 0;
+        for (job, outcome) in batch.jobs.drain(..).zip(outcomes) {
             self.summary.records += 1;
             let source = self.sources[job.source].clone();
             let r = &job.record;
@@ -434,12 +445,12 @@ impl Audit<'_> {
     fn source(
         &mut self,
         path: &Path,
-        batch: &mut Vec<Job>,
+        batch: &mut Batch,
         progress: &mut progress::Progress,
     ) -> Result<(), String> {
         let source = path.display().to_string();
         let index = self.sources.len();
-        self.sources.push(source.clone());
+        self.sources.push(source.as_str().into());
         self.summary.files += 1;
         let counter = std::rc::Rc::new(std::cell::Cell::new(0u64));
         let raw: Box<dyn Read> = if path.as_os_str() == "-" {
@@ -500,21 +511,23 @@ impl Audit<'_> {
             let mut ndjson = privaudit_capture::NdjsonReader::new(reader, self.args.max_body_bytes);
             let mut records = Vec::new();
             loop {
-                let room = BATCH_RECORDS.saturating_sub(batch.len()).max(1);
+                let room = BATCH_RECORDS.saturating_sub(batch.jobs.len()).max(1);
                 let more = ndjson.next_batch(&mut records, room, BATCH_BYTES);
                 advance(progress);
                 let over = self.take(&mut records);
-                batch.extend(records.drain(..).map(|record| Job {
-                    source: index,
-                    record,
-                }));
+                for record in records.drain(..) {
+                    batch.push(Job {
+                        source: index,
+                        record,
+                    });
+                }
                 if over {
                     self.flush(batch)?;
                     return self.limit_reached(&source);
                 }
                 match more {
                     Ok(more) => {
-                        if !more || full(batch) {
+                        if !more || batch.full() {
                             self.flush(batch)?;
                         }
                         if !more {
@@ -552,7 +565,7 @@ impl Audit<'_> {
                 source: index,
                 record,
             });
-            if full(batch) {
+            if batch.full() {
                 self.flush(batch)?;
             }
         }
@@ -759,7 +772,7 @@ fn start<'a>(
         baseline_mode,
         deferred: Vec::new(),
     };
-    let mut batch = Vec::new();
+    let mut batch = Batch::default();
     for (i, path) in files.iter().enumerate() {
         if run.queued >= args.max_records {
             run.flush(&mut batch)?;
@@ -834,7 +847,7 @@ impl Audit<'_> {
         let deferred: Vec<(Option<usize>, output::RecordError)> =
             std::mem::take(&mut self.deferred)
                 .into_iter()
-                .map(|e| (self.sources.iter().position(|s| *s == e.source), e))
+                .map(|e| (self.sources.iter().position(|s| **s == *e.source), e))
                 .collect();
         let mut errors = deferred.into_iter().peekable();
         for (c, mut findings) in collected.iter().zip(by_sample) {

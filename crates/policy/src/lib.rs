@@ -57,6 +57,7 @@ mod shape;
 
 pub use policy::{CATEGORIES, Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};
+pub use shape::type_is as json_type_is;
 
 /// The redacted form of `text` found as `category` (`j***@***.de`, `https://***`), as every
 /// output format shows it unless raw evidence is asked for.

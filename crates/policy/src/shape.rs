@@ -262,13 +262,7 @@ impl Shape {
             return true;
         }
         let n = &self.nodes[id];
-        if let Some(types) = &n.types
-            && !types.is_empty()
-            && !types.iter().any(|t| type_is(t, inst))
-        {
-            return false;
-        }
-        n.always.iter().all(|&a| self.type_fits(a, inst, depth + 1))
+        n.admits_type(inst) && n.always.iter().all(|&a| self.type_fits(a, inst, depth + 1))
     }
 
     /// A cheap structural match on the keywords that tell branches apart: `type`, `const`,
@@ -278,10 +272,7 @@ impl Shape {
             return true;
         }
         let n = &self.nodes[id];
-        if let Some(types) = &n.types
-            && !types.is_empty()
-            && !types.iter().any(|t| type_is(t, inst))
-        {
+        if !n.admits_type(inst) {
             return false;
         }
         if n.konst.as_ref().is_some_and(|c| c != inst) {
@@ -346,8 +337,17 @@ impl Shape {
     }
 }
 
-/// Whether `inst` has the JSON Schema type `name`.
-fn type_is(name: &str, inst: &Value) -> bool {
+impl Node {
+    /// Whether the node's own `type` keyword admits the value.
+    fn admits_type(&self, inst: &Value) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|t| t.is_empty() || t.iter().any(|t| type_is(t, inst)))
+    }
+}
+
+/// Whether `inst` has the JSON Schema type `name` (an unknown name admits anything).
+pub fn type_is(name: &str, inst: &Value) -> bool {
     match name {
         "null" => inst.is_null(),
         "boolean" => inst.is_boolean(),

@@ -89,16 +89,7 @@ fn admits(root: &Value, s: &Value, inst: &Value, d: usize) -> bool {
     {
         return admits(root, t, inst, d + 1);
     }
-    let ok = |t: &str| match t {
-        "null" => inst.is_null(),
-        "boolean" => inst.is_boolean(),
-        "integer" => inst.is_i64() || inst.is_u64(),
-        "number" => inst.is_number(),
-        "string" => inst.is_string(),
-        "array" => inst.is_array(),
-        "object" => inst.is_object(),
-        _ => true,
-    };
+    let ok = |t: &str| privaudit_policy::json_type_is(t, inst);
     match s.get("type") {
         Some(Value::String(t)) => ok(t),
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(ok),

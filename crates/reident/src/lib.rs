@@ -120,8 +120,23 @@ impl Maker {
     }
 }
 
+/// The generated schema of a kind, built once per process rather than once per report.
+fn schema_of(kind: &'static ReportKind) -> &'static Value {
+    static SCHEMAS: std::sync::OnceLock<Vec<(&'static ReportKind, Value)>> =
+        std::sync::OnceLock::new();
+    let all = SCHEMAS.get_or_init(|| {
+        privaudit_reports::all_kinds()
+            .map(|k| (k, k.schema().to_value()))
+            .collect()
+    });
+    static NONE: Value = Value::Null;
+    all.iter()
+        .find(|(k, _)| std::ptr::eq(*k, kind))
+        .map_or(&NONE, |(_, v)| v)
+}
+
 fn sample_leaves(s: &Sample) -> Vec<Leaf> {
-    leaves(&s.kind.schema().to_value(), &s.value)
+    leaves(schema_of(s.kind), &s.value)
 }
 
 /// How to reverse the hashes of a product's reports.
