@@ -620,6 +620,33 @@ mod tests {
     }
 
     #[test]
+    fn a_random_id_back_in_another_run_is_flagged_on_the_later_run() {
+        let run = |app: &str, status: &str| {
+            let kind = privaudit_reports::find("community-scripts", "install-report").unwrap();
+            let value = serde_json::json!({
+                "random_id": "5d3c2a1b-7e6f-4a8b-9c0d-1e2f3a4b5c6d", "type": "lxc",
+                "nsapp": app, "status": status,
+            });
+            Sample { kind, value }
+        };
+        // Two reports of one run share the id by design; the third is another script.
+        let samples = [
+            run("zsh", "installing"),
+            run("zsh", "success"),
+            run("alpine", "success"),
+        ];
+        let l = linkage(&samples, OPT);
+        let repeats: Vec<usize> = l
+            .iter()
+            .filter(|l| l.finding.message.contains("per-run"))
+            .map(|l| l.sample)
+            .collect();
+        assert_eq!(repeats, [2], "only the later run is the repeat");
+        let l = linkage(&samples[..2], OPT);
+        assert!(!l.iter().any(|l| l.finding.message.contains("per-run")));
+    }
+
+    #[test]
     fn bucket_edges() {
         let got: Vec<String> = ["0", "1", "2", "3", "4", "40", "63", "64"]
             .iter()
