@@ -15,15 +15,30 @@ pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
     validator: jsonschema::Validator,
     shape: Shape,
-    root_properties: std::collections::HashSet<String>,
+    root_properties: foldhash::HashSet<String>,
     required: Vec<String>,
+}
+
+/// A field rule with its pattern compiled and its allowances as a category mask.
+struct CompiledField {
+    rule: crate::policy::FieldRule,
+    pattern: Option<regex::Regex>,
+    allow: u32,
+}
+
+/// The bit of a finding category in a category mask.
+fn bit(category: &str) -> u32 {
+    crate::policy::CATEGORIES
+        .iter()
+        .position(|c| *c == category)
+        .map_or(0, |i| 1 << i)
 }
 
 /// One product, compiled.
 pub(crate) struct CompiledProduct {
     pub(crate) policy: Policy,
     pub(crate) kinds: Vec<CompiledKind>,
-    fields: Vec<(crate::policy::FieldRule, Option<regex::Regex>)>,
+    fields: Vec<CompiledField>,
     field_index: PatternIndex,
     exception_index: PatternIndex,
 }
@@ -68,13 +83,18 @@ impl CompiledProduct {
             .field
             .iter()
             .map(|f| {
-                let re = f
+                let pattern = f
                     .pattern
                     .as_deref()
                     .map(regex::Regex::new)
                     .transpose()
                     .map_err(|e| e.to_string())?;
-                Ok((f.clone(), re))
+                let allow = f.allow.iter().fold(0, |m, c| m | bit(c));
+                Ok(CompiledField {
+                    rule: f.clone(),
+                    pattern,
+                    allow,
+                })
             })
             .collect::<Result<_, String>>()?;
         let field_index = PatternIndex::new(policy.field.iter().map(|f| f.pointer.as_str()));
@@ -101,15 +121,16 @@ impl CompiledKind {
         if named == 0 {
             return None;
         }
-        if self.validator.is_valid(value) {
-            return Some(i64::MAX);
-        }
-        let unnamed = obj.len() as i64 - named;
         let missing = self
             .required
             .iter()
             .filter(|r| !obj.contains_key(*r))
             .count() as i64;
+        // A body without a required member cannot validate; skip the validator.
+        if missing == 0 && self.validator.is_valid(value) {
+            return Some(i64::MAX);
+        }
+        let unnamed = obj.len() as i64 - named;
         Some(named * 2 - unnamed - missing * 2)
     }
 }
@@ -148,6 +169,8 @@ pub(crate) struct Run<'a> {
     key: crate::FingerprintKey,
     pub(crate) findings: Vec<Finding>,
     matches: Vec<Match>,
+    /// The field rules of the value being audited, with whether its pattern held.
+    hits: Vec<(usize, bool)>,
 }
 
 impl<'a> Run<'a> {
@@ -167,6 +190,7 @@ impl<'a> Run<'a> {
                 .unwrap_or(crate::FingerprintKey([0; 32])),
             findings: Vec::new(),
             matches: Vec::new(),
+            hits: Vec::new(),
         }
     }
 
@@ -231,53 +255,46 @@ impl<'a> Run<'a> {
             .unwrap_or_default()
     }
 
-    fn field_rules(
-        &self,
-        pointer: &'a str,
-    ) -> impl Iterator<Item = (usize, &'a (crate::policy::FieldRule, Option<regex::Regex>))> + 'a
-    {
+    /// The field rules that apply at `pointer`, each with whether `text` has the form its
+    /// pattern asks for; looked up once per value and kept in `self.hits`.
+    fn field_hits(&mut self, pointer: &str, text: &str) {
         let product: &'a CompiledProduct = self.product;
-        product
-            .field_index
-            .matching(pointer)
-            .map(move |i| (i, &product.fields[i]))
+        self.hits.clear();
+        for i in product.field_index.matching(pointer) {
+            let ok = product.fields[i]
+                .pattern
+                .as_ref()
+                .is_none_or(|re| re.is_match(text));
+            self.hits.push((i, ok));
+        }
     }
 
-    /// Runs the detectors over one string (a value or a key).
+    /// Runs the detectors over one string (a value or a key). `allowed` is a mask of the
+    /// categories the policy accepts here.
     fn scan(
         &mut self,
         pointer: &str,
         text: &str,
         class: Option<&str>,
         on_key: bool,
-        exempt: Option<&str>,
+        allowed: u32,
     ) -> usize {
-        let mut allowed: Vec<&str> = Vec::new();
-        if !on_key {
-            for (_, (f, re)) in self.field_rules(pointer) {
-                if re.as_ref().is_none_or(|re| re.is_match(text)) {
-                    allowed.extend(f.allow.iter().map(String::as_str));
-                }
-            }
-        }
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
         self.scanner.scan(text, &mut matches);
         let mut reported = 0;
-        let mut seen: Vec<&'static str> = Vec::new();
+        let mut seen = 0u32;
         for m in &matches {
             let category = cat(m.category);
             let Some(min) = threshold(class, m.category) else {
                 continue;
             };
-            if m.confidence < min || allowed.contains(&category) || exempt == Some(category) {
-                continue;
-            }
+            let b = bit(category);
             // A URL's host or address is part of the URL finding.
-            if seen.contains(&category) {
+            if m.confidence < min || (allowed | seen) & b != 0 {
                 continue;
             }
-            seen.push(category);
+            seen |= b;
             let found = &text[m.span.clone()];
             let what = if on_key { "in a key" } else { "in the value" };
             let message = format!(
@@ -307,16 +324,19 @@ impl<'a> Run<'a> {
     }
 
     /// Field constraints of the policy (pattern, length) on a string value that no detector
-    /// flagged: the last net for leaks the detectors do not know.
+    /// flagged: the last net for leaks the detectors do not know. Uses `self.hits`.
     fn constraints(&mut self, pointer: &str, text: &str) {
+        let product: &'a CompiledProduct = self.product;
         // Of several broken field rules, the last declared one speaks.
         let mut broken: Option<(usize, &crate::policy::FieldRule, String)> = None;
-        for (i, (f, re)) in self.field_rules(pointer) {
+        for &(i, pattern_ok) in &self.hits {
+            let f = &product.fields[i].rule;
             let why = if let Some(max) = f.max_length
+                && text.len() > max
                 && text.chars().count() > max
             {
                 format!("is longer than the {max} characters the policy allows here")
-            } else if re.as_ref().is_some_and(|re| !re.is_match(text)) {
+            } else if !pattern_ok {
                 "does not have the form the policy expects here".to_string()
             } else {
                 continue;
@@ -377,7 +397,7 @@ impl<'a> Run<'a> {
                     key,
                     class,
                 } => {
-                    self.scan(pointer, key, class, true, None);
+                    self.scan(pointer, key, class, true, 0);
                 }
                 Event::Value {
                     pointer,
@@ -446,7 +466,16 @@ impl<'a> Run<'a> {
             );
             return;
         }
-        let found = self.scan(pointer, text, class, false, exempt);
+        self.field_hits(pointer, text);
+        let product: &'a CompiledProduct = self.product;
+        let allowed = self
+            .hits
+            .iter()
+            .filter(|(_, ok)| *ok)
+            .fold(exempt.map_or(0, bit), |m, &(i, _)| {
+                m | product.fields[i].allow
+            });
+        let found = self.scan(pointer, text, class, false, allowed);
         if found == 0 && exception.is_none() {
             self.constraints(pointer, text);
         }

@@ -322,7 +322,7 @@ fn check_pattern(p: &str) -> Result<(), String> {
 #[derive(Debug, Default)]
 pub(crate) struct PatternIndex {
     patterns: Vec<Vec<String>>,
-    by_last: std::collections::HashMap<String, Vec<usize>>,
+    by_last: foldhash::HashMap<String, Vec<usize>>,
     /// Patterns ending in a wildcard, with the literal segment before it when there is one.
     wild: Vec<(usize, Option<String>)>,
 }

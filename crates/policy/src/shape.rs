@@ -8,8 +8,8 @@
 //! no allocation beyond the pointer buffer.
 
 use crate::json::push_escaped;
+use foldhash::HashMap;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// What the walk reports.
 pub(crate) enum Event<'v> {
@@ -189,7 +189,7 @@ impl Shape {
         let mut c = Compiler {
             root: &root,
             nodes: Vec::new(),
-            by_path: HashMap::new(),
+            by_path: HashMap::default(),
         };
         c.node(String::new(), &root);
         let mut nodes = c.nodes;
