@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 mod detectors;
+mod lexicon;
 mod scan;
 pub mod validators;
 

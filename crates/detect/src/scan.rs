@@ -8,7 +8,8 @@
 
 use crate::detectors::numbers::{self, Run, Verdict};
 use crate::detectors::text::Words;
-use crate::detectors::{host, net, one_of, path, secret, url};
+use crate::detectors::{host, net, path, secret, url};
+use crate::lexicon;
 use crate::{Category, Confidence, Match};
 
 fn is_delim(b: u8) -> bool {
@@ -36,80 +37,6 @@ fn is_delim(b: u8) -> bool {
             | b'='
     )
 }
-
-const IP_WORDS: &[&[u8]] = &[
-    b"ip",
-    b"ipv4",
-    b"ipv6",
-    b"inet",
-    b"inet6",
-    b"addr",
-    b"address",
-    b"from",
-    b"to",
-    b"connect",
-    b"connecting",
-    b"host",
-    b"server",
-    b"gateway",
-    b"gw",
-    b"dns",
-    b"nameserver",
-    b"peer",
-    b"client",
-    b"via",
-    b"src",
-    b"dst",
-    b"remote",
-    b"listen",
-    b"listening",
-    b"bind",
-    b"ping",
-    b"resolved",
-    b"resolve",
-    b"reach",
-    b"unreachable",
-    b"route",
-    b"at",
-    b"proxy",
-    b"node",
-];
-const VERSION_WORDS: &[&[u8]] = &[
-    b"version",
-    b"v",
-    b"ver",
-    b"release",
-    b"build",
-    b"kernel",
-    b"nextcloud",
-    b"php",
-    b"firmware",
-    b"rev",
-    b"revision",
-    b"upgrade",
-    b"update",
-    b"updated",
-    b"pve",
-    b"mattermost",
-];
-const PHONE_WORDS: &[&[u8]] = &[
-    b"tel",
-    b"phone",
-    b"telephone",
-    b"mobile",
-    b"cell",
-    b"call",
-    b"fax",
-    b"whatsapp",
-    b"telefon",
-    b"telefoon",
-    b"mobil",
-    b"bel",
-    b"sms",
-    b"ring",
-    b"contact",
-    b"number",
-];
 
 struct State<'a> {
     text: &'a [u8],
@@ -227,7 +154,9 @@ impl State<'_> {
         let bracketed = start > 0
             && matches!(b[start - 1], b'(' | b'[')
             && b.get(raw_end).is_some_and(|&c| matches!(c, b')' | b']'));
-        self.words.add(t, bracketed);
+        // Trailing colons are trimmed already: `inet:` is looked up as `inet`.
+        let flags = lexicon::flags(t);
+        self.words.add(t, bracketed, flags & lexicon::FUNCTION != 0);
         // `password=…`, or a name and its value as two quoted arguments (`("api_token", "…")`).
         if self.secret_key
             && (gap.contains(&b'=')
@@ -248,12 +177,12 @@ impl State<'_> {
             resume = next;
             matched
         };
-        self.after(t, colon_after, matched);
+        self.after(t, colon_after, matched, flags);
         resume
     }
 
-    /// Updates the context the next tokens see.
-    fn after(&mut self, t: &[u8], colon_after: bool, matched: bool) {
+    /// Updates the context the next tokens see; `flags` are the token's lexicon flags.
+    fn after(&mut self, t: &[u8], colon_after: bool, matched: bool, flags: u8) {
         self.ip_ctx = self.ip_ctx.saturating_sub(1);
         self.version_ctx = self.version_ctx.saturating_sub(1);
         self.phone_ctx = self.phone_ctx.saturating_sub(1);
@@ -265,7 +194,11 @@ impl State<'_> {
         if matched || t.len() > 48 {
             return;
         }
-        if one_of(t, &[b"authorization", b"proxy-authorization"]) && colon_after {
+        let header = flags & lexicon::AUTHORIZATION != 0
+            || t.len() > 6
+                && t[..6].eq_ignore_ascii_case(b"proxy-")
+                && lexicon::flags(&t[6..]) & lexicon::AUTHORIZATION != 0;
+        if header && colon_after {
             // The value is a scheme and a credential, or the credential alone.
             self.auth_header = true;
             self.secret_value = true;
@@ -273,7 +206,7 @@ impl State<'_> {
         }
         if auth_header && self.at_scheme {
             // `Token …`, `Api-Token …`: every scheme but Basic carries the secret as is.
-            self.auth_scheme = if one_of(t, &[b"basic"]) { 2 } else { 1 };
+            self.auth_scheme = if flags & lexicon::BASIC != 0 { 2 } else { 1 };
             return;
         }
         if secret::is_secret_key(t) {
@@ -282,16 +215,15 @@ impl State<'_> {
             self.secret_value = colon_after || t.starts_with(b"-");
             return;
         }
-        let word = t.strip_suffix(b":").unwrap_or(t);
-        if one_of(word, IP_WORDS) {
+        if flags & lexicon::IP != 0 {
             self.ip_ctx = 2;
-        } else if one_of(word, VERSION_WORDS) {
+        } else if flags & lexicon::VERSION != 0 {
             self.version_ctx = 2;
-        } else if one_of(word, PHONE_WORDS) {
+        } else if flags & lexicon::PHONE != 0 {
             self.phone_ctx = 3;
-        } else if one_of(t, &[b"bearer"]) {
+        } else if flags & lexicon::BEARER != 0 {
             self.auth_scheme = 1;
-        } else if one_of(t, &[b"basic"]) {
+        } else if flags & lexicon::BASIC != 0 {
             self.auth_scheme = 2;
         } else if t == b"-u" || t == b"--user" {
             self.curl_user = true;
@@ -762,7 +694,7 @@ impl State<'_> {
             }
             return Some(false);
         }
-        let ip_key = one_of(key, IP_WORDS);
+        let ip_key = lexicon::flags(key) & lexicon::IP != 0;
         if ip_key {
             self.ip_ctx = self.ip_ctx.max(1);
         }

@@ -15,7 +15,7 @@ pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
     validator: jsonschema::Validator,
     shape: Shape,
-    root_properties: foldhash::HashSet<String>,
+    root_properties: Vec<String>,
     required: Vec<String>,
 }
 
@@ -55,11 +55,13 @@ impl CompiledProduct {
                 .build(&schema)
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
             let shape = Shape::new(schema);
-            let root_properties = shape
+            let mut root_properties: Vec<String> = shape
                 .root_properties()
                 .into_iter()
                 .map(str::to_string)
                 .collect();
+            root_properties.sort();
+            root_properties.dedup();
             let required = shape
                 .root()
                 .get("required")
@@ -111,13 +113,9 @@ impl CompiledProduct {
 }
 
 impl CompiledKind {
-    /// How well a value's top level fits this kind; `None` when it cannot be this kind.
-    pub(crate) fn fit(&self, value: &Value) -> Option<i64> {
-        let obj = value.as_object()?;
-        let named = obj
-            .keys()
-            .filter(|k| self.root_properties.contains(k.as_str()))
-            .count() as i64;
+    /// How well an object fits this kind, given how many of its members the kind names;
+    /// `None` when it cannot be this kind.
+    fn fit(&self, obj: &serde_json::Map<String, Value>, value: &Value, named: i64) -> Option<i64> {
         if named == 0 {
             return None;
         }
@@ -132,6 +130,39 @@ impl CompiledKind {
         }
         let unnamed = obj.len() as i64 - named;
         Some(named * 2 - unnamed - missing * 2)
+    }
+}
+
+/// Which report kinds declare each root member name, over every compiled product, so that
+/// picking a kind costs one lookup per member of the body, not one per member and kind.
+pub(crate) struct KindIndex {
+    by_name: foldhash::HashMap<String, Vec<usize>>,
+    /// The number of the first kind of each product.
+    first: Vec<usize>,
+    count: usize,
+}
+
+impl KindIndex {
+    pub(crate) fn new(products: &[CompiledProduct]) -> KindIndex {
+        let mut index = KindIndex {
+            by_name: Default::default(),
+            first: Vec::new(),
+            count: 0,
+        };
+        for p in products {
+            index.first.push(index.count);
+            for k in &p.kinds {
+                for name in &k.root_properties {
+                    index
+                        .by_name
+                        .entry(name.clone())
+                        .or_default()
+                        .push(index.count);
+                }
+                index.count += 1;
+            }
+        }
+        index
     }
 }
 
@@ -619,6 +650,8 @@ fn unescape(segment: &str) -> String {
 /// Parses, picks the kind, and audits.
 pub(crate) fn audit(
     products: &[CompiledProduct],
+    index: &KindIndex,
+    only: Option<usize>,
     scanner: &Scanner,
     options: &AuditOptions,
     body: &[u8],
@@ -650,28 +683,50 @@ pub(crate) fn audit(
             });
         }
     };
-    audit_value(products, scanner, value, &dups, options)
+    audit_value(products, index, only, scanner, value, &dups, options)
 }
 
 pub(crate) fn audit_value(
     products: &[CompiledProduct],
+    index: &KindIndex,
+    only: Option<usize>,
     scanner: &Scanner,
     value: Value,
     dups: &[String],
     options: &AuditOptions,
 ) -> Audit {
     let mut best: Option<(i64, &CompiledProduct, &CompiledKind)> = None;
-    for p in products {
-        for k in &p.kinds {
-            if let Some(score) = k.fit(&value)
-                && best.is_none_or(|(s, ..)| score > s)
-            {
-                best = Some((score, p, k));
+    if let Some(obj) = value.as_object() {
+        let mut named = vec![0i64; index.count];
+        for k in obj.keys() {
+            for &g in index.by_name.get(k.as_str()).map_or(&[][..], Vec::as_slice) {
+                named[g] += 1;
+            }
+        }
+        'products: for (pi, p) in products.iter().enumerate() {
+            if only.is_some_and(|o| o != pi) {
+                continue;
+            }
+            for (ki, k) in p.kinds.iter().enumerate() {
+                if let Some(score) = k.fit(obj, &value, named[index.first[pi] + ki])
+                    && best.is_none_or(|(s, ..)| score > s)
+                {
+                    best = Some((score, p, k));
+                    // A valid kind wins; the first one found stays.
+                    if score == i64::MAX {
+                        break 'products;
+                    }
+                }
             }
         }
     }
     let Some((score, product, kind)) = best else {
-        let names: Vec<&str> = products.iter().map(|p| p.policy.product.as_str()).collect();
+        let names: Vec<&str> = products
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| only.is_none_or(|o| o == *i))
+            .map(|(_, p)| p.policy.product.as_str())
+            .collect();
         return Audit::failed(AuditError::NoMatch {
             products: names.join(", "),
         });

@@ -342,6 +342,7 @@ impl Audit {
 /// Compiled policies and schemas for one product or all; cheap to share across threads.
 pub struct Auditor {
     products: Vec<CompiledProduct>,
+    index: engine::KindIndex,
     scanner: Scanner,
     options: AuditOptions,
 }
@@ -386,6 +387,7 @@ impl Auditor {
             );
         }
         Ok(Auditor {
+            index: engine::KindIndex::new(&products),
             products,
             scanner: Scanner::new(),
             options: AuditOptions {
@@ -410,7 +412,14 @@ impl Auditor {
 
     /// Audits one body. Never panics; malformed input yields [`Audit::error`].
     pub fn audit(&self, body: &[u8]) -> Audit {
-        engine::audit(&self.products, &self.scanner, &self.options, body)
+        engine::audit(
+            &self.products,
+            &self.index,
+            None,
+            &self.scanner,
+            &self.options,
+            body,
+        )
     }
 
     /// Audits one body as a given product only (for callers who know the endpoint).
@@ -420,7 +429,14 @@ impl Auditor {
             .iter()
             .position(|p| p.policy.product == product)
         {
-            Some(i) => engine::audit(&self.products[i..=i], &self.scanner, &self.options, body),
+            Some(i) => engine::audit(
+                &self.products,
+                &self.index,
+                Some(i),
+                &self.scanner,
+                &self.options,
+                body,
+            ),
             None => Audit::failed(AuditError::NoMatch {
                 products: product.to_string(),
             }),

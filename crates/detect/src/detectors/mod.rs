@@ -17,8 +17,3 @@ pub(crate) fn eq_lower(token: &[u8], lower: &[u8]) -> bool {
             .zip(lower)
             .all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
-
-/// Whether `token` (any case) is one of `words` (lower case).
-pub(crate) fn one_of(token: &[u8], words: &[&[u8]]) -> bool {
-    token.len() <= 16 && words.iter().any(|w| eq_lower(token, w))
-}

@@ -127,11 +127,22 @@ const FORMATS: &[Format] = &[
 /// A token in a known vendor format at the start of `t`; returns its length too, since a
 /// token may run into escape debris (`ops_eyJ…\n\n`) that is not part of it.
 /// Which bytes start some vendor prefix, so most tokens skip the prefix list entirely.
-const FIRST_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
+/// The formats by the first byte of their prefix, in declaration order (a longer prefix is
+/// declared before a shorter one it extends), so a token is checked against a few at most.
+const BY_FIRST_BYTE: [[u8; 16]; 256] = {
+    let mut table = [[u8::MAX; 16]; 256];
     let mut i = 0;
+    assert!(FORMATS.len() < u8::MAX as usize);
     while i < FORMATS.len() {
-        table[FORMATS[i].prefix[0] as usize] = true;
+        assert!(FORMATS[i].prefix.len() >= 2);
+        let row = &mut table[FORMATS[i].prefix[0] as usize];
+        let mut j = 0;
+        while row[j] != u8::MAX {
+            j += 1;
+        }
+        // The last slot stays a terminator.
+        assert!(j < 15, "too many formats share a first byte");
+        row[j] = i as u8;
         i += 1;
     }
     table
@@ -141,13 +152,13 @@ pub(crate) fn prefixed(t: &[u8]) -> Option<(Confidence, &'static str, usize)> {
     if t.len() < 15 {
         return None;
     }
-    let formats = if FIRST_BYTES[t[0] as usize] {
-        FORMATS
-    } else {
-        &[]
-    };
+    let formats = BY_FIRST_BYTE[t[0] as usize]
+        .iter()
+        .take_while(|&&i| i != u8::MAX)
+        .map(|&i| &FORMATS[i as usize]);
     for fmt in formats {
-        if !t.starts_with(fmt.prefix) {
+        // Every prefix has at least three bytes; the second rules most out without a call.
+        if fmt.prefix[1] != t[1] || !t.starts_with(fmt.prefix) {
             continue;
         }
         let mut t = t;

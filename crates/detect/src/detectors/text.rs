@@ -1,23 +1,6 @@
 //! Natural-language sentences, told from labels, lists and machine messages by word shape
 //! and function words.
 
-/// Short function words of the languages the products' users write in.
-const FUNCTION_WORDS: &[&[u8]] = &[
-    // en
-    b"the", b"a", b"an", b"of", b"to", b"in", b"is", b"are", b"was", b"for", b"and", b"or", b"not",
-    b"with", b"on", b"at", b"from", b"by", b"this", b"that", b"be", b"please", b"before", b"after",
-    b"we", b"you", b"our", b"your", b"it", b"has", b"have", b"will", b"can", b"do", b"if", b"my",
-    b"his", b"her", b"who", // de
-    b"der", b"die", b"das", b"und", b"ist", b"nicht", b"mit", b"bitte", b"vor", b"den", b"ein",
-    b"eine", b"im", b"auf", b"zu", b"sich", b"wer", b"wird", // nl
-    b"de", b"het", b"een", b"van", b"en", b"niet", b"voor", b"op", b"bij", b"te", b"zijn", b"wie",
-    b"hier", b"met", b"is", // fr, es, it, pt
-    b"le", b"la", b"les", b"et", b"est", b"pas", b"des", b"pour", b"el", b"los", b"las", b"y",
-    b"es", b"para", b"con", b"no", b"por", b"il", b"di", b"per", b"che", b"non", b"da", b"em",
-    b"um", b"uma", b"se", // pl, cs
-    b"nie", b"w", b"na", b"do", b"i", b"jest", b"z", b"je",
-];
-
 /// Running word counts over the tokens of one string.
 #[derive(Default)]
 pub(crate) struct Words {
@@ -30,8 +13,8 @@ pub(crate) struct Words {
 
 impl Words {
     /// Counts one token (already trimmed of trailing punctuation); `bracketed` when it sits
-    /// alone inside parentheses or square brackets.
-    pub(crate) fn add(&mut self, t: &[u8], bracketed: bool) {
+    /// alone inside parentheses or square brackets, `function` when it is a function word.
+    pub(crate) fn add(&mut self, t: &[u8], bracketed: bool, function: bool) {
         self.tokens += 1;
         let alphabetic = t.iter().all(|&b| b.is_ascii_alphabetic() || b >= 0x80);
         if t.len() <= 4 && t.iter().all(u8::is_ascii_digit) && !bracketed {
@@ -53,7 +36,7 @@ impl Words {
         if t.len() >= 3 {
             self.long_words += 1;
         }
-        if t.len() <= 6 && FUNCTION_WORDS.iter().any(|w| super::eq_lower(t, w)) {
+        if function {
             self.function += 1;
         }
     }
