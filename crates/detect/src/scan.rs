@@ -12,30 +12,45 @@ use crate::detectors::{host, net, path, secret, url};
 use crate::lexicon;
 use crate::{Category, Confidence, Match};
 
-fn is_delim(b: u8) -> bool {
-    matches!(
-        b,
-        b' ' | b'\t'
-            | b'\n'
-            | b'\r'
-            | 0x0b
-            | 0x0c
-            | b'"'
-            | b'\''
-            | b'`'
-            | b'<'
-            | b'>'
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b','
-            | b';'
-            | b'|'
-            | b'='
-    )
+/// Byte classes, one table lookup per byte: whether it ends a token, and what a token holds.
+const DELIM: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
+const DIGIT: u8 = 8;
+const AT: u8 = 16;
+const DOT: u8 = 32;
+const COLON: u8 = 64;
+/// Anything else: `/ - _ ~ +`, other punctuation, non-ASCII bytes.
+const OTHER: u8 = 128;
+
+const CLASS: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let delims = b" \t\n\r\x0b\x0c\"'`<>()[]{},;|=";
+    let mut i = 0;
+    while i < delims.len() {
+        table[delims[i] as usize] = DELIM;
+        i += 1;
+    }
+    let mut c = 0;
+    while c < 26 {
+        table[b'A' as usize + c] = UPPER;
+        table[b'a' as usize + c] = LOWER;
+        c += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = DIGIT;
+        d += 1;
+    }
+    table[b'@' as usize] = AT;
+    table[b'.' as usize] = DOT;
+    table[b':' as usize] = COLON;
+    table
+};
+
+/// The classes of the bytes of `t`, OR-ed.
+fn classes(t: &[u8]) -> u8 {
+    t.iter().fold(0, |seen, &b| seen | CLASS[b as usize])
 }
 
 struct State<'a> {
@@ -94,15 +109,21 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
     let mut i = 0;
     let mut prev_end = 0;
     while i < b.len() {
-        if is_delim(b[i]) {
+        if CLASS[b[i] as usize] == DELIM {
             i += 1;
             continue;
         }
         let start = i;
-        while i < b.len() && !is_delim(b[i]) {
+        let mut seen = 0;
+        while i < b.len() {
+            let class = CLASS[b[i] as usize];
+            if class == DELIM {
+                break;
+            }
+            seen |= class;
             i += 1;
         }
-        let next = st.token(start, i, prev_end, out);
+        let next = st.token(start, i, prev_end, seen, out);
         i = i.max(next);
         prev_end = i;
     }
@@ -132,6 +153,7 @@ impl State<'_> {
         start: usize,
         raw_end: usize,
         prev_end: usize,
+        seen: u8,
         out: &mut Vec<Match>,
     ) -> usize {
         let b = self.text;
@@ -173,7 +195,7 @@ impl State<'_> {
         let matched = if numeric && !self.secret_value {
             self.numeric(start, end, out)
         } else {
-            let (matched, next) = self.classify(start, end, raw_end, out);
+            let (matched, next) = self.classify(start, end, raw_end, seen, out);
             resume = next;
             matched
         };
@@ -309,18 +331,20 @@ impl State<'_> {
         }
     }
 
-    /// Classifies a non-numeric token `[start, end)`; returns whether it matched and where
-    /// scanning resumes.
+    /// Classifies a non-numeric token `[start, end)` whose bytes up to `raw_end` have the
+    /// classes `seen`; returns whether it matched and where scanning resumes.
     fn classify(
         &mut self,
         start: usize,
         end: usize,
         raw_end: usize,
+        seen: u8,
         out: &mut Vec<Match>,
     ) -> (bool, usize) {
         let b = self.text;
         let t = &b[start..end];
-        if let Some(sep) = memchr::memmem::find(&b[start..raw_end], b"://")
+        if seen & COLON != 0
+            && let Some(sep) = memchr::memmem::find(&b[start..raw_end], b"://")
             && let Some(found) = url::at(b, start, start + sep)
         {
             push(
@@ -393,7 +417,7 @@ impl State<'_> {
             push(out, Category::Credential, s, e, Confidence::High, kind);
             return (true, raw_end);
         }
-        if t.contains(&b'@') && self.at_sign(start, end, out) {
+        if seen & AT != 0 && t.contains(&b'@') && self.at_sign(start, end, out) {
             return (true, raw_end);
         }
         if secret::jwt(t) {
@@ -423,7 +447,11 @@ impl State<'_> {
             push(out, Category::IpAddress, start, end, c, "ipv4");
             return (true, raw_end);
         }
-        let colons = t.iter().filter(|&&c| c == b':').count();
+        let colons = if seen & COLON != 0 {
+            t.iter().filter(|&&c| c == b':').count()
+        } else {
+            0
+        };
         if colons >= 2
             && t.iter()
                 .all(|&c| c.is_ascii_alphanumeric() || b":.%/_-".contains(&c))
@@ -461,11 +489,12 @@ impl State<'_> {
             push(out, Category::Iban, start, stop, Confidence::High, "iban");
             return (true, stop);
         }
-        if t.contains(&b'.') && self.host_like(start, end, out) {
+        if seen & DOT != 0 && t.contains(&b'.') && self.host_like(start, end, out) {
             return (true, raw_end);
         }
         // A vendor token glued behind a separator (`8.3.14-AKIA…`, `build_ghp_…`).
-        for i in 1..t.len().saturating_sub(14) {
+        let separated = seen & (DOT | COLON | OTHER) != 0;
+        for i in (1..t.len().saturating_sub(14)).filter(|_| separated) {
             if matches!(t[i - 1], b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=')
                 && t[i].is_ascii_alphabetic()
                 && let Some((c, kind, len)) = secret::prefixed(&t[i..])
@@ -481,7 +510,8 @@ impl State<'_> {
                 return (true, raw_end);
             }
         }
-        if secret::high_entropy(t) {
+        // Generic secrets mix cases and digits.
+        if seen & (UPPER | LOWER | DIGIT) == UPPER | LOWER | DIGIT && secret::high_entropy(t) {
             push(
                 out,
                 Category::Credential,
@@ -716,7 +746,7 @@ impl State<'_> {
             }
             return Some(false);
         }
-        let (matched, _) = self.classify(vstart, end, end, out);
+        let (matched, _) = self.classify(vstart, end, end, classes(&self.text[vstart..end]), out);
         Some(matched)
     }
 

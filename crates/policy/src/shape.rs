@@ -45,9 +45,53 @@ struct Merged {
     key_class: Option<String>,
     closed: bool,
     unlisted: bool,
-    properties: HashMap<String, Vec<Id>>,
-    additional: Vec<Id>,
-    items: Vec<Id>,
+    properties: HashMap<String, Children>,
+    additional: Children,
+    items: Children,
+}
+
+/// The schemas that apply to a child value (a member or an item), with their merged
+/// applicable sets per JSON type, filled in as types are met when every schema's set depends
+/// on the value's type alone (see [`Node::by_type`]).
+#[derive(Default)]
+struct Children {
+    ids: Vec<Id>,
+    by_type: [std::sync::OnceLock<std::sync::Arc<Merged>>; 7],
+}
+
+impl Children {
+    fn new(ids: Vec<Id>) -> Children {
+        Children {
+            ids,
+            by_type: Default::default(),
+        }
+    }
+}
+
+/// The JSON type of a value as an index, telling integers from other numbers.
+fn type_index(v: &Value) -> usize {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Number(n) if n.is_i64() || n.is_u64() => 2,
+        Value::Number(_) => 3,
+        Value::String(_) => 4,
+        Value::Array(_) => 5,
+        Value::Object(_) => 6,
+    }
+}
+
+/// One value of each type, to resolve a type-determined applicable set.
+fn example_of(index: usize) -> Value {
+    match index {
+        0 => Value::Null,
+        1 => Value::Bool(false),
+        2 => Value::from(0),
+        3 => Value::from(0.5),
+        4 => Value::String(String::new()),
+        5 => Value::Array(Vec::new()),
+        _ => Value::Object(Map::new()),
+    }
 }
 
 /// One schema object.
@@ -75,6 +119,12 @@ struct Node {
     required: Vec<String>,
     /// The applicable set merged in advance, when it does not depend on the instance.
     merged: Option<Merged>,
+    /// For a bare `if {P: const X, required: [P]} then T` (how a tagged union refines by
+    /// its tag): P and X, so an object instance is tested with one comparison.
+    tag: Option<(String, Value)>,
+    /// Whether the applicable set depends on the instance's JSON type alone (every branch
+    /// and condition on the way is told by type), so it can be resolved once per type.
+    by_type: bool,
 }
 
 /// Merged applicable sets met during walks, by the set: instance-dependent sets repeat
@@ -92,6 +142,8 @@ pub(crate) struct Shape {
     cache: MergeCache,
     /// What applies where no schema does (inside undeclared members).
     nothing: Merged,
+    /// The root schema, as the children of nothing.
+    root_children: Children,
 }
 
 struct Compiler<'s> {
@@ -194,6 +246,12 @@ impl Shape {
         c.node(String::new(), &root);
         let mut nodes = c.nodes;
         for id in 0..nodes.len() {
+            nodes[id].tag = tag_test(&nodes, id);
+        }
+        for id in 0..nodes.len() {
+            nodes[id].by_type = decided_by_type(&nodes, id, 0);
+        }
+        for id in 0..nodes.len() {
             let mut set = Vec::new();
             if static_closure(&nodes, id, &mut set, 0) {
                 let merged = merge(&nodes, &set);
@@ -205,6 +263,7 @@ impl Shape {
             nodes,
             cache: MergeCache::default(),
             nothing: Merged::default(),
+            root_children: Children::new(vec![0]),
         }
     }
 
@@ -237,7 +296,28 @@ impl Shape {
         }
         out.push(id);
         let n = &self.nodes[id];
+        // Tag tests of one property in a row look the property up once.
+        let mut looked_up: Option<(&str, Option<&Value>)> = None;
         for &a in &n.always {
+            if let (Some((prop, want)), Value::Object(m)) = (&self.nodes[a].tag, inst)
+                && depth < MAX_DEPTH
+            {
+                let have = match looked_up {
+                    Some((p, v)) if p == prop => v,
+                    _ => {
+                        let v = m.get(prop);
+                        looked_up = Some((prop, v));
+                        v
+                    }
+                };
+                out.push(a);
+                if have == Some(want)
+                    && let Some((_, Some(then), _)) = self.nodes[a].cond
+                {
+                    self.applicable(then, inst, ip, out, choices, depth + 2);
+                }
+                continue;
+            }
             self.applicable(a, inst, ip, out, choices, depth + 1);
         }
         for (_, bs) in &n.branches {
@@ -314,7 +394,7 @@ impl Shape {
             visit,
             choices: record_choices.then_some(&mut choices),
         };
-        walker.node(&[0], inst, None, 0);
+        walker.node(&self.root_children, inst, None, 0);
         choices
     }
 }
@@ -360,6 +440,87 @@ pub fn type_is(name: &str, inst: &Value) -> bool {
     }
 }
 
+/// Whether `fits` on the node looks at the instance's type alone.
+fn fits_by_type(nodes: &[Node], id: Id, depth: usize) -> bool {
+    let n = &nodes[id];
+    depth < 16
+        && n.konst.is_none()
+        && n.enumeration.is_none()
+        && n.required.is_empty()
+        && n.properties.is_empty()
+        && n.always.iter().all(|&a| fits_by_type(nodes, a, depth + 1))
+        && n.branches
+            .iter()
+            .all(|(_, bs)| bs.iter().all(|&b| fits_by_type(nodes, b, depth + 1)))
+}
+
+/// Whether the applicable set of the node depends on the instance's type alone.
+fn decided_by_type(nodes: &[Node], id: Id, depth: usize) -> bool {
+    let n = &nodes[id];
+    depth < 16
+        && n.always
+            .iter()
+            .all(|&a| decided_by_type(nodes, a, depth + 1))
+        && n.branches.iter().all(|(_, bs)| {
+            bs.iter()
+                .all(|&b| fits_by_type(nodes, b, 0) && decided_by_type(nodes, b, depth + 1))
+        })
+        && n.cond.is_none_or(|(c, then, els)| {
+            fits_by_type(nodes, c, 0)
+                && [then, els]
+                    .into_iter()
+                    .flatten()
+                    .all(|b| decided_by_type(nodes, b, depth + 1))
+        })
+}
+
+/// The property and value of a bare tag test (see [`Node::tag`]): a node holding only
+/// `if`/`then`, whose `if` holds only one property with only a `const`, and requires it.
+/// For an object, such an `if` holds exactly when the property is present and equal.
+fn tag_test(nodes: &[Node], id: Id) -> Option<(String, Value)> {
+    let n = &nodes[id];
+    let (c, Some(_), None) = n.cond? else {
+        return None;
+    };
+    if !bare(n) || n.class.is_some() {
+        return None;
+    }
+    let c = &nodes[c];
+    let [(prop, p)] = c.properties.as_slice() else {
+        return None;
+    };
+    if c.cond.is_some()
+        || !c.always.is_empty()
+        || !c.branches.is_empty()
+        || c.types.is_some()
+        || c.konst.is_some()
+        || c.enumeration.is_some()
+        || c.required != [prop.clone()]
+    {
+        return None;
+    }
+    let p = &nodes[*p];
+    let konst = p.konst.clone()?;
+    if !bare(p) || p.cond.is_some() || p.types.is_some() || p.enumeration.is_some() {
+        return None;
+    }
+    Some((prop.clone(), konst))
+}
+
+/// Whether a node has none of the keywords that shape or refine an instance beyond its own
+/// `const`/`if` (no type, members, items, required, `$ref`, `allOf` or branches).
+fn bare(n: &Node) -> bool {
+    n.always.is_empty()
+        && n.branches.is_empty()
+        && n.properties.is_empty()
+        && n.additional.is_none()
+        && n.items.is_none()
+        && n.required.is_empty()
+        && n.key_class.is_none()
+        && !n.closed
+        && !n.unlisted
+}
+
 /// Whether the applicable set of `id` is fixed; collects it into `out`.
 fn static_closure(nodes: &[Node], id: Id, out: &mut Vec<Id>, depth: usize) -> bool {
     if depth > MAX_DEPTH {
@@ -384,10 +545,10 @@ fn merge(nodes: &[Node], set: &[Id]) -> Merged {
         m.closed |= n.closed;
         m.unlisted |= n.unlisted;
         for (k, p) in &n.properties {
-            m.properties.entry(k.clone()).or_default().push(*p);
+            m.properties.entry(k.clone()).or_default().ids.push(*p);
         }
-        m.additional.extend(n.additional);
-        m.items.extend(n.items);
+        m.additional.ids.extend(n.additional);
+        m.items.ids.extend(n.items);
     }
     m
 }
@@ -441,26 +602,40 @@ impl<'a> Walker<'a, '_> {
         Some((m, n.class.as_deref().or(c)))
     }
 
-    fn node(&mut self, schemas: &[Id], inst: &Value, inherited: Option<&str>, depth: usize) {
+    fn node(&mut self, schemas: &Children, inst: &Value, inherited: Option<&str>, depth: usize) {
         let shape = self.shape;
         let owned;
         let mut wrapper_class = None;
-        let merged = match schemas {
-            [] => Some(&shape.nothing),
+        let m = match schemas.ids.as_slice() {
+            [] => &shape.nothing,
             [id] if let Some((m, c)) = self.resolve(*id, inst, 0) => {
                 wrapper_class = c;
-                Some(m)
+                m
             }
-            _ => {
+            // Resolved once per type; branch choices are recorded on the slow path only.
+            ids if self.choices.is_none() && ids.iter().all(|&id| shape.nodes[id].by_type) => {
+                let t = type_index(inst);
+                owned = schemas.by_type[t]
+                    .get_or_init(|| {
+                        let example = example_of(t);
+                        let mut app = Vec::new();
+                        for &id in ids {
+                            shape.applicable(id, &example, "", &mut app, &mut None, 0);
+                        }
+                        shape.merged(app)
+                    })
+                    .clone();
+                &*owned
+            }
+            ids => {
                 let mut app = Vec::new();
-                for &id in schemas {
+                for &id in ids {
                     shape.applicable(id, inst, &self.pointer, &mut app, &mut self.choices, 0);
                 }
                 owned = shape.merged(app);
-                Some(&*owned)
+                &*owned
             }
         };
-        let Some(m) = merged else { return };
         let class = wrapper_class.or(m.class.as_deref()).or(inherited);
         (self.visit)(Event::Value {
             pointer: &self.pointer,
@@ -477,8 +652,8 @@ impl<'a> Walker<'a, '_> {
                     self.pointer.push('/');
                     push_escaped(&mut self.pointer, k);
                     let (child, named) = match m.properties.get(k.as_str()) {
-                        Some(ids) => (ids.as_slice(), true),
-                        None => (m.additional.as_slice(), false),
+                        Some(children) => (children, true),
+                        None => (&m.additional, false),
                     };
                     let undeclared = !named && (m.closed || m.unlisted);
                     if undeclared {

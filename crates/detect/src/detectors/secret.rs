@@ -269,6 +269,18 @@ const SECRET_WORDS: &[&[u8]] = &[
     b"webhook_secret",
 ];
 
+/// The last two bytes of every secret word, to rule most keys out with one comparison each.
+const SECRET_ENDINGS: [[u8; 2]; SECRET_WORDS.len()] = {
+    let mut out = [[0u8; 2]; SECRET_WORDS.len()];
+    let mut i = 0;
+    while i < SECRET_WORDS.len() {
+        let w = SECRET_WORDS[i];
+        out[i] = [w[w.len() - 2], w[w.len() - 1]];
+        i += 1;
+    }
+    out
+};
+
 /// Whether a key (`DB_PASSWORD`, `apiKey`, `X-Api-Key`, `--token`) names a secret.
 pub(crate) fn is_secret_key(key: &[u8]) -> bool {
     let key = key
@@ -286,6 +298,13 @@ pub(crate) fn is_secret_key(key: &[u8]) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
     {
         return true;
+    }
+    let ending = [
+        key[key.len() - 2].to_ascii_lowercase(),
+        key[key.len() - 1].to_ascii_lowercase(),
+    ];
+    if !SECRET_ENDINGS.contains(&ending) {
+        return false;
     }
     SECRET_WORDS.iter().any(|w| {
         if key.len() < w.len() {
