@@ -132,10 +132,13 @@ pub fn fingerprint(key: &FingerprintKey, parts: &[&str]) -> String {
         mac.update(part.as_bytes());
         mac.update(&[0]);
     }
-    mac.finalize().into_bytes()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &mac.finalize().into_bytes()[..16] {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
+    }
+    out
 }
 
 use engine::CompiledProduct;

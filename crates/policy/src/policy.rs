@@ -352,9 +352,19 @@ impl PatternIndex {
     /// Indices of the patterns that match `pointer`: those named by its last segment first,
     /// then those ending in a wildcard, each group in ascending order.
     pub(crate) fn matching<'s>(&'s self, pointer: &'s str) -> impl Iterator<Item = usize> + 's {
-        let (head, last) = split_last(pointer);
-        let parent = head.map(|h| split_last(h).1);
-        let named = self.by_last.get(last).map_or(&[][..], Vec::as_slice);
+        let (head, last) = if self.patterns.is_empty() {
+            (None, "")
+        } else {
+            split_last(pointer)
+        };
+        let named = match self.by_last.is_empty() {
+            true => &[][..],
+            false => self.by_last.get(last).map_or(&[][..], Vec::as_slice),
+        };
+        // The parent segment is needed only for patterns ending in `*`.
+        let parent = head
+            .filter(|_| !self.wild.is_empty())
+            .map(|h| split_last(h).1);
         let wild = self
             .wild
             .iter()
