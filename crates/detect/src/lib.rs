@@ -198,6 +198,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn proxy_authorization_value_is_a_credential() {
+        for header in [
+            "Proxy-Authorization",
+            "proxy-authorization",
+            "Authorization",
+        ] {
+            let text = format!("{header}: Token r8Kd2mQ9vL4xT7pZ");
+            let found = Scanner::new().scan_vec(&text);
+            assert!(
+                found.iter().any(|m| m.category == Category::Credential
+                    && &text[m.span.clone()] == "r8Kd2mQ9vL4xT7pZ"),
+                "{text}: {found:?}"
+            );
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
         /// The shortcut is only taken where the full scan finds nothing at any confidence.

@@ -690,3 +690,106 @@ impl<'a> Walker<'a, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Every event of a walk, as text.
+    fn events(shape: &Shape, v: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        shape.walk(v, false, &mut |e| {
+            out.push(match e {
+                Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
+                Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
+                Event::Undeclared { pointer } => format!("undeclared {pointer}"),
+            })
+        });
+        out
+    }
+
+    /// The body with the value at the `n`-th node (in walk order) replaced; `None` past the end.
+    fn replaced(v: &Value, n: &mut usize, with: &Value) -> Option<Value> {
+        if *n == 0 {
+            return Some(with.clone());
+        }
+        *n -= 1;
+        let mut v = v.clone();
+        match &mut v {
+            Value::Object(m) => {
+                for child in m.values_mut() {
+                    if let Some(r) = replaced(child, n, with) {
+                        *child = r;
+                        return Some(v);
+                    }
+                }
+                None
+            }
+            Value::Array(a) => {
+                for child in a.iter_mut() {
+                    if let Some(r) = replaced(child, n, with) {
+                        *child = r;
+                        return Some(v);
+                    }
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The shortcuts (per-type resolution of child sets, tag tests) change how fast the
+    /// applicable schemas are found, never which: a walk with them gives the same events as
+    /// the general path, on every fixture and on each with any one node given another type
+    /// or another tag.
+    #[test]
+    fn shortcuts_agree_with_the_general_path() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut bodies = 0;
+        for kind in privaudit_reports::all_kinds() {
+            let fast = Shape::new(kind.schema().to_value());
+            let mut general = Shape::new(kind.schema().to_value());
+            for n in &mut general.nodes {
+                n.tag = None;
+                n.by_type = false;
+            }
+            assert!(fast.nodes.iter().any(|n| n.by_type), "{kind:?}");
+            let dir = root.join(kind.product);
+            let files = [dir.clone(), dir.join("leaks")]
+                .into_iter()
+                .filter_map(|d| std::fs::read_dir(d).ok())
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"));
+            for file in files {
+                let Ok(body) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap())
+                else {
+                    continue;
+                };
+                let others = [
+                    Value::Null,
+                    Value::from(7),
+                    Value::from(0.5),
+                    Value::from("server"),
+                    Value::from("identify"),
+                    Value::Array(vec![Value::from("x")]),
+                    serde_json::json!({"event": "activity", "type": "track"}),
+                ];
+                let mut variants = vec![body.clone()];
+                for i in (0..).step_by(3) {
+                    let Some(v) = replaced(&body, &mut { i }, &others[i % others.len()]) else {
+                        break;
+                    };
+                    variants.push(v);
+                }
+                for v in &variants {
+                    assert_eq!(events(&fast, v), events(&general, v), "{}", file.display());
+                }
+                bodies += variants.len();
+            }
+        }
+        assert!(bodies > 1000, "only {bodies} bodies walked");
+    }
+}
