@@ -1,7 +1,7 @@
 //! The audit of one body: parse, pick the kind, validate, walk, detect, apply the policy.
 
 use crate::json::{self, ParseError};
-use crate::policy::{PatternIndex, Policy, Severity};
+use crate::policy::{PointerPatterns, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
 use crate::{Audit, AuditError, AuditOptions, Evidence, Finding};
@@ -39,8 +39,8 @@ pub(crate) struct CompiledProduct {
     pub(crate) policy: Policy,
     pub(crate) kinds: Vec<CompiledKind>,
     fields: Vec<CompiledField>,
-    field_index: PatternIndex,
-    exception_index: PatternIndex,
+    /// The field rules' pointer patterns, then the exceptions'.
+    patterns: PointerPatterns,
 }
 
 impl CompiledProduct {
@@ -99,15 +99,18 @@ impl CompiledProduct {
                 })
             })
             .collect::<Result<_, String>>()?;
-        let field_index = PatternIndex::new(policy.field.iter().map(|f| f.pointer.as_str()));
-        let exception_index =
-            PatternIndex::new(policy.exception.iter().map(|e| e.pointer.as_str()));
+        let patterns = PointerPatterns::new(
+            policy
+                .field
+                .iter()
+                .map(|f| f.pointer.as_str())
+                .chain(policy.exception.iter().map(|e| e.pointer.as_str())),
+        )?;
         Ok(CompiledProduct {
             policy,
             kinds,
             fields,
-            field_index,
-            exception_index,
+            patterns,
         })
     }
 }
@@ -202,6 +205,8 @@ pub(crate) struct Run<'a> {
     matches: Vec<Match>,
     /// The field rules of the value being audited, with whether its pattern held.
     hits: Vec<(usize, bool)>,
+    /// The pointer pattern state of each depth of the walk.
+    states: Vec<u32>,
 }
 
 impl<'a> Run<'a> {
@@ -222,6 +227,7 @@ impl<'a> Run<'a> {
             findings: Vec::new(),
             matches: Vec::new(),
             hits: Vec::new(),
+            states: Vec::new(),
         }
     }
 
@@ -288,10 +294,21 @@ impl<'a> Run<'a> {
 
     /// The field rules that apply at `pointer`, each with whether `text` has the form its
     /// pattern asks for; looked up once per value and kept in `self.hits`.
-    fn field_hits(&mut self, pointer: &str, text: &str) {
+    fn field_hits(&mut self, text: &str) {
         let product: &'a CompiledProduct = self.product;
         self.hits.clear();
-        for i in product.field_index.matching(pointer) {
+        let state = self
+            .states
+            .last()
+            .copied()
+            .unwrap_or(PointerPatterns::START);
+        let fields = product.fields.len();
+        for &i in product
+            .patterns
+            .matched(state)
+            .iter()
+            .filter(|&&i| i < fields)
+        {
             let ok = product.fields[i]
                 .pattern
                 .as_ref()
@@ -392,18 +409,41 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// A declared exception that applies at `pointer`, if any.
-    fn exception(&self, pointer: &str) -> Option<&'a crate::policy::Exception> {
+    /// A declared exception that applies to the value being audited, if any.
+    fn exception(&self) -> Option<&'a crate::policy::Exception> {
         let product: &'a CompiledProduct = self.product;
-        // The first declared exception wins.
-        let i = product.exception_index.matching(pointer).min()?;
+        let state = self
+            .states
+            .last()
+            .copied()
+            .unwrap_or(PointerPatterns::START);
+        // The first declared exception wins; exceptions come after the fields, in order.
+        let i = product
+            .patterns
+            .matched(state)
+            .iter()
+            .find_map(|i| i.checked_sub(product.fields.len()))?;
         product.policy.exception.get(i)
     }
 
     pub(crate) fn walk(&mut self, value: &Value, record_choices: bool) -> Choices {
         let kind = self.kind;
+        let patterns = &self.product.patterns;
+        self.states.clear();
+        self.states.push(PointerPatterns::START);
         kind.shape
             .walk(value, record_choices, &mut |event| match event {
+                Event::Enter { segment } => {
+                    let state = self
+                        .states
+                        .last()
+                        .copied()
+                        .unwrap_or(PointerPatterns::START);
+                    self.states.push(patterns.step(state, segment));
+                }
+                Event::Leave => {
+                    self.states.pop();
+                }
                 Event::Undeclared { pointer } => {
                     let name = pointer.rsplit('/').next().unwrap_or("");
                     // The member name stays out of the message: it may be the leak itself.
@@ -439,7 +479,7 @@ impl<'a> Run<'a> {
     }
 
     fn value(&mut self, pointer: &str, v: &Value, class: Option<&str>) {
-        let exception = self.exception(pointer).filter(|_| !is_empty(v));
+        let exception = self.exception().filter(|_| !is_empty(v));
         let mut exempt = None;
         if let Some(e) = exception {
             let rule = self.product.policy.rule(&e.rule);
@@ -497,7 +537,7 @@ impl<'a> Run<'a> {
             );
             return;
         }
-        self.field_hits(pointer, text);
+        self.field_hits(text);
         let product: &'a CompiledProduct = self.product;
         let allowed = self
             .hits

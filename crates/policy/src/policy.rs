@@ -316,80 +316,130 @@ fn check_pattern(p: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Pointer patterns indexed by their last segment, so that matching a pointer costs one hash
-/// lookup unless a pattern ends in a wildcard or shares the pointer's member name. Matching
-/// allocates nothing.
+/// Pointer patterns (`/stats/*/value`, `/batch/**/url`) compiled into a small automaton over
+/// pointer segments: a walk keeps one state per depth and steps it with one lookup per member
+/// or item it enters, and every state knows the patterns its pointers match. Nothing is
+/// looked up or allocated per value.
+#[derive(Debug)]
+pub(crate) struct PointerPatterns {
+    states: Vec<SegmentState>,
+}
+
+/// A state of [`PointerPatterns`]: the patterns matched here, and where each segment leads.
 #[derive(Debug, Default)]
-pub(crate) struct PatternIndex {
-    patterns: Vec<Vec<String>>,
-    by_last: foldhash::HashMap<String, Vec<usize>>,
-    /// Patterns ending in a wildcard, with the literal segment before it when there is one.
-    wild: Vec<(usize, Option<String>)>,
+struct SegmentState {
+    matched: Vec<usize>,
+    on: foldhash::HashMap<String, u32>,
+    /// Where a segment no pattern names literally leads.
+    other: u32,
 }
 
-impl PatternIndex {
-    pub(crate) fn new<'p>(patterns: impl IntoIterator<Item = &'p str>) -> PatternIndex {
-        let mut index = PatternIndex::default();
-        for (i, p) in patterns.into_iter().enumerate() {
-            let mut back = p.rsplit('/');
-            match back.next().unwrap_or("") {
-                last @ ("*" | "**") => {
-                    // Under `*` the segment before is the pointer's parent; `**` spans more.
-                    let parent = back
-                        .next()
-                        .filter(|s| last == "*" && !s.is_empty() && !s.contains('*'));
-                    index.wild.push((i, parent.map(str::to_string)));
-                }
-                last => index.by_last.entry(last.to_string()).or_default().push(i),
+/// A pattern and how many of its segments have matched.
+type Position = (usize, usize);
+
+/// States a policy's patterns may compile to at most; `**` in many patterns can multiply them.
+const MAX_STATES: usize = 4096;
+
+impl PointerPatterns {
+    /// The state a walk starts in, at the root.
+    pub(crate) const START: u32 = 1;
+
+    pub(crate) fn new<'p>(
+        patterns: impl IntoIterator<Item = &'p str>,
+    ) -> Result<PointerPatterns, String> {
+        let patterns: Vec<Vec<String>> = patterns
+            .into_iter()
+            .map(|p| p.split('/').skip(1).map(str::to_string).collect())
+            .collect();
+        let add = |set: &mut Vec<Position>, mut at: Position| loop {
+            if !set.contains(&at) {
+                set.push(at);
             }
-            index
-                .patterns
-                .push(p.split('/').skip(1).map(str::to_string).collect());
+            // `**` may match no segment at all.
+            if patterns[at.0].get(at.1).is_some_and(|s| s == "**") {
+                at.1 += 1;
+            } else {
+                break;
+            }
+        };
+        let step = |set: &[Position], segment: Option<&str>| {
+            let mut next = Vec::new();
+            for &(i, j) in set {
+                match (patterns[i].get(j).map(String::as_str), segment) {
+                    (Some("**"), _) => add(&mut next, (i, j)),
+                    (Some("*"), _) => add(&mut next, (i, j + 1)),
+                    (Some(lit), Some(seg)) if lit == seg => add(&mut next, (i, j + 1)),
+                    _ => {}
+                }
+            }
+            next.sort_unstable();
+            next
+        };
+        let mut start = Vec::new();
+        for i in 0..patterns.len() {
+            add(&mut start, (i, 0));
         }
-        index
+        start.sort_unstable();
+        // State 0 is the dead state: no pattern can match below it.
+        let mut sets: Vec<Vec<Position>> = vec![Vec::new(), start];
+        let mut ids: std::collections::HashMap<Vec<Position>, u32> =
+            sets.iter().cloned().zip(0..).collect();
+        let mut states: Vec<SegmentState> = Vec::new();
+        while states.len() < sets.len() {
+            if sets.len() > MAX_STATES {
+                return Err(format!(
+                    "the pointer patterns need more than {MAX_STATES} matching states; use fewer `**`"
+                ));
+            }
+            let set = sets[states.len()].clone();
+            let mut state = SegmentState {
+                matched: set
+                    .iter()
+                    .filter(|(i, j)| patterns[*i].len() == *j)
+                    .map(|(i, _)| *i)
+                    .collect(),
+                ..SegmentState::default()
+            };
+            let mut id_of = |next: Vec<Position>| -> u32 {
+                *ids.entry(next.clone()).or_insert_with(|| {
+                    sets.push(next);
+                    (sets.len() - 1) as u32
+                })
+            };
+            state.other = id_of(step(&set, None));
+            for &(i, j) in &set {
+                if let Some(lit) = patterns[i].get(j).filter(|s| *s != "*" && *s != "**")
+                    && !state.on.contains_key(lit)
+                {
+                    let next = id_of(step(&set, Some(lit)));
+                    state.on.insert(lit.clone(), next);
+                }
+            }
+            state.matched.sort_unstable();
+            state.matched.dedup();
+            states.push(state);
+        }
+        Ok(PointerPatterns { states })
     }
 
-    /// Indices of the patterns that match `pointer`: those named by its last segment first,
-    /// then those ending in a wildcard, each group in ascending order.
-    pub(crate) fn matching<'s>(&'s self, pointer: &'s str) -> impl Iterator<Item = usize> + 's {
-        let (head, last) = if self.patterns.is_empty() {
-            (None, "")
-        } else {
-            split_last(pointer)
-        };
-        let named = match self.by_last.is_empty() {
-            true => &[][..],
-            false => self.by_last.get(last).map_or(&[][..], Vec::as_slice),
-        };
-        // The parent segment is needed only for patterns ending in `*`.
-        let parent = head
-            .filter(|_| !self.wild.is_empty())
-            .map(|h| split_last(h).1);
-        let wild = self
-            .wild
-            .iter()
-            .filter(move |(_, lit)| lit.is_none() || lit.as_deref() == parent)
-            .map(|(i, _)| *i);
-        named
-            .iter()
-            .copied()
-            .chain(wild)
-            .filter(move |&i| segments_match(&self.patterns[i], pointer))
+    /// The state after entering a member or item whose (escaped) pointer segment is `segment`.
+    pub(crate) fn step(&self, state: u32, segment: &str) -> u32 {
+        let s = &self.states[state as usize];
+        if s.on.is_empty() {
+            return s.other;
+        }
+        s.on.get(segment).copied().unwrap_or(s.other)
+    }
+
+    /// The patterns, in ascending order, that match the pointers leading to `state`.
+    pub(crate) fn matched(&self, state: u32) -> &[usize] {
+        &self.states[state as usize].matched
     }
 }
 
-/// A pointer without its last segment (when it has more than one), and that segment.
-fn split_last(pointer: &str) -> (Option<&str>, &str) {
-    match memchr::memrchr(b'/', pointer.as_bytes()) {
-        Some(i) => (
-            Some(&pointer[..i]).filter(|h| !h.is_empty()),
-            &pointer[i + 1..],
-        ),
-        None => (None, pointer),
-    }
-}
-
-/// Whether pattern segments match a pointer (`/a/b`), segment by segment.
+/// Whether pattern segments match a pointer (`/a/b`), segment by segment: the definition
+/// [`PointerPatterns`] is tested against.
+#[cfg(test)]
 fn segments_match(pattern: &[String], pointer: &str) -> bool {
     let Some((p, rest)) = pattern.split_first() else {
         return pointer.is_empty();
@@ -441,26 +491,61 @@ mod tests {
         );
     }
 
+    /// The patterns a pointer matches, by walking its segments as the engine does.
+    fn walked(patterns: &PointerPatterns, pointer: &str) -> Vec<usize> {
+        let mut state = PointerPatterns::START;
+        for segment in pointer.split('/').skip(1) {
+            state = patterns.step(state, segment);
+        }
+        patterns.matched(state).to_vec()
+    }
+
+    const PATTERNS: [&str; 7] = [
+        "/batch/*/properties/customer_id",
+        "/stats/**",
+        "/error",
+        "/a/**/z",
+        "/roomTypeCounts/*",
+        "/**/**/x",
+        "/*",
+    ];
+
     #[test]
     fn pointer_patterns() {
-        let index = PatternIndex::new([
-            "/batch/*/properties/customer_id",
-            "/stats/**",
-            "/error",
-            "/a/**/z",
-            "/roomTypeCounts/*",
-        ]);
-        let hits = |pointer: &str| index.matching(pointer).collect::<Vec<_>>();
+        let patterns = PointerPatterns::new(PATTERNS).unwrap();
+        let hits = |pointer: &str| walked(&patterns, pointer);
         assert_eq!(hits("/batch/3/properties/customer_id"), [0]);
         assert_eq!(hits("/batch/properties/customer_id"), [] as [usize; 0]);
         assert_eq!(hits("/stats/a/value"), [1]);
-        assert_eq!(hits("/stats"), [1], "`**` matches no segment too");
-        assert_eq!(hits("/error"), [2]);
-        assert_eq!(hits("/error/x"), [] as [usize; 0]);
+        assert_eq!(hits("/stats"), [1, 6], "`**` matches no segment too");
+        assert_eq!(hits("/error"), [2, 6]);
+        assert_eq!(hits("/error/x"), [5]);
         assert_eq!(hits("/a/z"), [3]);
         assert_eq!(hits("/a/b/c/z"), [3]);
         assert_eq!(hits("/a/b/c/y"), [] as [usize; 0]);
         assert_eq!(hits("/roomTypeCounts/Meeting room"), [4]);
-        assert_eq!(hits("/roomTypeCounts"), [] as [usize; 0]);
+        assert_eq!(hits("/roomTypeCounts"), [6]);
+        assert_eq!(hits(""), [] as [usize; 0]);
+    }
+
+    proptest::proptest! {
+        /// Walking segments agrees with matching whole pointers.
+        #[test]
+        fn walking_agrees_with_whole_pointers(
+            segments in proptest::collection::vec("a|b|z|x|stats|error|batch|1|properties", 0..6)
+        ) {
+            let patterns = PointerPatterns::new(PATTERNS).unwrap();
+            let pointer: String = segments.iter().map(|s| format!("/{s}")).collect();
+            let expected: Vec<usize> = PATTERNS
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    let p: Vec<String> = p.split('/').skip(1).map(str::to_string).collect();
+                    segments_match(&p, &pointer)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            proptest::prop_assert_eq!(walked(&patterns, &pointer), expected, "{}", pointer);
+        }
     }
 }

@@ -28,6 +28,11 @@ pub(crate) enum Event<'v> {
     },
     /// A member the schema does not declare.
     Undeclared { pointer: &'v str },
+    /// The walk steps into a member or item: its (escaped) pointer segment. Every event
+    /// until the matching [`Event::Leave`] is at or below it.
+    Enter { segment: &'v str },
+    /// The walk steps back out.
+    Leave,
 }
 
 /// Which branch of an `anyOf`/`oneOf` was taken at an instance pointer.
@@ -651,6 +656,9 @@ impl<'a> Walker<'a, '_> {
                 for (k, v) in members {
                     self.pointer.push('/');
                     push_escaped(&mut self.pointer, k);
+                    (self.visit)(Event::Enter {
+                        segment: &self.pointer[len + 1..],
+                    });
                     let (child, named) = match m.properties.get(k.as_str()) {
                         Some(children) => (children, true),
                         None => (&m.additional, false),
@@ -675,6 +683,7 @@ impl<'a> Walker<'a, '_> {
                     }
                     let inherit = if undeclared { None } else { class };
                     self.node(child, v, inherit, depth + 1);
+                    (self.visit)(Event::Leave);
                     self.pointer.truncate(len);
                 }
             }
@@ -682,7 +691,11 @@ impl<'a> Walker<'a, '_> {
                 for (i, v) in items.iter().enumerate() {
                     use std::fmt::Write;
                     let _ = write!(self.pointer, "/{i}");
+                    (self.visit)(Event::Enter {
+                        segment: &self.pointer[len + 1..],
+                    });
                     self.node(&m.items, v, class, depth + 1);
+                    (self.visit)(Event::Leave);
                     self.pointer.truncate(len);
                 }
             }
@@ -704,6 +717,8 @@ mod tests {
                 Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
                 Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
                 Event::Undeclared { pointer } => format!("undeclared {pointer}"),
+                Event::Enter { segment } => format!("enter {segment}"),
+                Event::Leave => "leave".to_string(),
             })
         });
         out
