@@ -426,13 +426,15 @@ impl<'a> Run<'a> {
         product.policy.exception.get(i)
     }
 
-    pub(crate) fn walk(&mut self, value: &Value, record_choices: bool) -> Choices {
+    /// Walks the report; `valid` when it passed validation (then no branch choices are
+    /// recorded, since there are no schema errors to explain).
+    pub(crate) fn walk(&mut self, value: &Value, valid: bool) -> Choices {
         let kind = self.kind;
         let patterns = &self.product.patterns;
         self.states.clear();
         self.states.push(PointerPatterns::START);
         kind.shape
-            .walk(value, record_choices, &mut |event| match event {
+            .walk(value, valid, !valid, &mut |event| match event {
                 Event::Enter { segment } => {
                     let state = self
                         .states
@@ -773,7 +775,7 @@ pub(crate) fn audit_value(
     };
     let mut run = Run::new(product, kind, scanner, options);
     run.duplicates(dups);
-    let choices = run.walk(&value, score != i64::MAX);
+    let choices = run.walk(&value, score == i64::MAX);
     // `fit` already validated: a perfect score means no schema errors to collect.
     if score != i64::MAX {
         run.schema_errors(&value, &choices);
