@@ -600,35 +600,53 @@ fn audit_parallel(
     batch: &[Job],
     jobs: usize,
 ) -> Vec<Result<privaudit_policy::Audit, String>> {
-    let per_thread = batch.len().div_ceil(jobs.max(1)).max(1);
     if jobs <= 1 || batch.len() < 2 {
         return batch
             .iter()
             .map(|j| audit_one(auditor, forced, j))
             .collect();
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = batch
-            .chunks(per_thread)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|j| audit_one(auditor, forced, j))
-                        .collect::<Vec<_>>()
+    // Threads take small runs of records as they finish the last, so one heavy stretch
+    // of records does not leave the other cores idle; results go back in record order.
+    const RUN: usize = 8;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Result<privaudit_policy::Audit, String>>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..jobs.min(batch.len()))
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut out = Vec::new();
+                        loop {
+                            let start = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
+                            if start >= batch.len() {
+                                break out;
+                            }
+                            let run = &batch[start..(start + RUN).min(batch.len())];
+                            let audits = run.iter().map(|j| audit_one(auditor, forced, j));
+                            out.push((start, audits.collect()));
+                        }
+                    })
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(batch.chunks(per_thread))
-            .flat_map(|(h, chunk)| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err("internal error: an audit thread failed".into()); chunk.len()]
-                })
-            })
-            .collect()
-    })
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .flatten()
+                .collect()
+        });
+    done.sort_unstable_by_key(|(start, _)| *start);
+    // A run a failed thread held is reported as failed, record by record.
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (start, audits) in done {
+        while outcomes.len() < start {
+            outcomes.push(Err("internal error: an audit thread failed".into()));
+        }
+        outcomes.extend(audits);
+    }
+    while outcomes.len() < batch.len() {
+        outcomes.push(Err("internal error: an audit thread failed".into()));
+    }
+    outcomes
 }
 
 fn audit_one(

@@ -708,17 +708,16 @@ impl<'a> Walker<'a, '_> {
             // Resolved once per type; branch choices are recorded on the slow path only.
             ids if self.choices.is_none() && ids.iter().all(|&id| shape.nodes[id].by_type) => {
                 let t = type_index(inst);
-                owned = schemas.by_type[t]
-                    .get_or_init(|| {
-                        let example = example_of(t);
-                        let mut app = Vec::new();
-                        for &id in ids {
-                            shape.applicable(id, &example, false, "", &mut app, &mut None, 0);
-                        }
-                        shape.merged(app)
-                    })
-                    .clone();
-                &*owned
+                // Borrowed, not cloned: an `Arc` count shared by every thread would bounce
+                // between cores on each value.
+                schemas.by_type[t].get_or_init(|| {
+                    let example = example_of(t);
+                    let mut app = Vec::new();
+                    for &id in ids {
+                        shape.applicable(id, &example, false, "", &mut app, &mut None, 0);
+                    }
+                    shape.merged(app)
+                })
             }
             ids => {
                 let mut app = Vec::new();
