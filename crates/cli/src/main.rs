@@ -316,9 +316,20 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
+/// A batch being audited in the background while the next one is read.
+struct Pending {
+    handle: std::thread::JoinHandle<(Vec<Job>, Outcomes)>,
+    /// Source, record and line of each job, to report them if the audit thread fails.
+    places: Vec<(usize, usize, Option<usize>)>,
+}
+
+type Outcomes = Vec<Result<privaudit_policy::Audit, String>>;
+
 struct Audit<'a> {
     args: &'a AuditArgs,
-    auditor: Auditor,
+    /// Shared with the thread that audits a batch while the next is read.
+    auditor: std::sync::Arc<Auditor>,
+    pending: Option<Pending>,
     baseline: std::collections::BTreeSet<String>,
     endpoints: Vec<&'static str>,
     /// Source names by index; shared, so a record costs no copy of its name.
@@ -381,8 +392,10 @@ impl Audit<'_> {
         self.write(|sink, out| sink.error(&e, out))
     }
 
-    /// Audits a batch on every thread and hands the outcomes to the sink in input order.
+    /// Writes what was dispatched, then audits a batch on every thread and hands the
+    /// outcomes to the sink in input order. Everything queued so far is written on return.
     fn flush(&mut self, batch: &mut Batch) -> Result<(), String> {
+        self.collect()?;
         if batch.jobs.is_empty() {
             return Ok(());
         }
@@ -393,7 +406,56 @@ impl Audit<'_> {
             self.jobs,
         );
         batch.bytes = 0;
-        for (job, outcome) in batch.jobs.drain(..).zip(outcomes) {
+        let jobs = std::mem::take(&mut batch.jobs);
+        self.write_batch(jobs, outcomes)
+    }
+
+    /// Audits a full batch in the background, so that reading the next one overlaps it;
+    /// writes the batch dispatched before. With one thread, audits in place.
+    fn dispatch(&mut self, batch: &mut Batch) -> Result<(), String> {
+        if self.jobs <= 1 {
+            return self.flush(batch);
+        }
+        self.collect()?;
+        let jobs = std::mem::take(&mut batch.jobs);
+        batch.bytes = 0;
+        let places = jobs
+            .iter()
+            .map(|j| (j.source, j.record.index, j.record.line))
+            .collect();
+        let auditor = self.auditor.clone();
+        let forced = self.args.product.clone();
+        let threads = self.jobs;
+        let handle = std::thread::spawn(move || {
+            let outcomes = audit_parallel(&auditor, forced.as_deref(), &jobs, threads);
+            (jobs, outcomes)
+        });
+        self.pending = Some(Pending { handle, places });
+        Ok(())
+    }
+
+    /// Waits for the batch audited in the background and writes it.
+    fn collect(&mut self) -> Result<(), String> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        match pending.handle.join() {
+            Ok((jobs, outcomes)) => self.write_batch(jobs, outcomes),
+            Err(_) => {
+                for (source, record, line) in pending.places {
+                    self.summary.records += 1;
+                    let name = self.sources[source].clone();
+                    let message = "internal error: an audit thread failed".to_string();
+                    self.error(&name, Some(record), line, message)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Hands audited records to the sink (or the corpus analysis) in input order.
+    fn write_batch(&mut self, jobs: Vec<Job>, outcomes: Outcomes) -> Result<(), String> {
+        for (job, outcome) in jobs.into_iter().zip(outcomes) {
             self.summary.records += 1;
             let source = self.sources[job.source].clone();
             let r = &job.record;
@@ -527,8 +589,10 @@ impl Audit<'_> {
                 }
                 match more {
                     Ok(more) => {
-                        if !more || batch.full() {
+                        if !more {
                             self.flush(batch)?;
+                        } else if batch.full() {
+                            self.dispatch(batch)?;
                         }
                         if !more {
                             return Ok(());
@@ -566,7 +630,7 @@ impl Audit<'_> {
                 record,
             });
             if batch.full() {
-                self.flush(batch)?;
+                self.dispatch(batch)?;
             }
         }
         if over {
@@ -773,7 +837,8 @@ fn start<'a>(
     );
     let mut run = Audit {
         args,
-        auditor,
+        auditor: std::sync::Arc::new(auditor),
+        pending: None,
         baseline,
         endpoints: privaudit_reports::catalog()
             .iter()
