@@ -741,3 +741,52 @@ fn a_regenerated_baseline_keeps_its_entries() {
     assert_eq!(fps(&first), fps(&again));
     assert!(!fps(&again).as_array().unwrap().is_empty());
 }
+
+#[test]
+fn output_is_the_same_whatever_the_thread_count() {
+    // Several batches (4096 records each) in two files, with bad records among them, so
+    // batches are audited in the background while the next is read.
+    let compact = |path: &str| {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(fixtures().join(path)).unwrap()).unwrap();
+        serde_json::to_string(&v).unwrap()
+    };
+    let clean = compact("introvox/daily-report-1.2.0.json");
+    let leaky = compact("introvox/leaks/daily-report-email-key.json");
+    let mut files = Vec::new();
+    for (name, records) in [("threads-a.ndjson", 9000), ("threads-b.ndjson", 300)] {
+        let mut text = String::new();
+        for i in 0..records {
+            let line = match i % 1000 {
+                999 => "{\"instanceHash\": ",
+                n if n % 2 == 0 => &clean,
+                _ => &leaky,
+            };
+            text.push_str(line);
+            text.push('\n');
+        }
+        files.push(tmp(name, text.as_bytes()).display().to_string());
+    }
+    for format in ["json", "text"] {
+        let outputs: Vec<_> = ["1", "3"]
+            .iter()
+            .map(|jobs| {
+                let mut args = vec!["audit", "--format", format, "--jobs", jobs];
+                args.extend(files.iter().map(String::as_str));
+                run(&args)
+            })
+            .collect();
+        assert_eq!(outputs[0].0, 2, "bad records make the run exit 2");
+        assert_eq!(outputs[0], outputs[1], "{format}");
+        if format == "json" {
+            let v: serde_json::Value = serde_json::from_str(&outputs[0].1).unwrap();
+            assert_eq!(v["summary"]["records"], 9300);
+            let errors = v["errors"].as_array().unwrap();
+            let records: Vec<_> = errors.iter().map(|e| e["record"].as_u64()).collect();
+            let expected: Vec<_> = (0..9).map(|k| Some(999 + 1000 * k)).collect();
+            assert_eq!(records, expected, "errors in input order");
+            let findings = v["findings"].as_array().unwrap();
+            assert!(findings.len() >= 4000, "{} findings", findings.len());
+        }
+    }
+}
