@@ -8,7 +8,7 @@ use std::fmt;
 
 /// Appends one pointer segment, escaped (RFC 6901).
 pub(crate) fn push_escaped(out: &mut String, segment: &str) {
-    if segment.contains(['~', '/']) {
+    if memchr::memchr2(b'~', b'/', segment.as_bytes()).is_some() {
         out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
     } else {
         out.push_str(segment);

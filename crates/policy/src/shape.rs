@@ -612,6 +612,21 @@ fn bare(n: &Node) -> bool {
         && !n.unlisted
 }
 
+/// Appends an array index in decimal, without the formatting machinery (it runs per item).
+fn push_index(out: &mut String, mut i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    loop {
+        n -= 1;
+        digits[n] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    out.extend(digits[n..].iter().map(|&d| d as char));
+}
+
 /// Whether the applicable set of `id` is fixed; collects it into `out`.
 fn static_closure(nodes: &[Node], id: Id, out: &mut Vec<Id>, depth: usize) -> bool {
     if depth > MAX_DEPTH {
@@ -784,8 +799,8 @@ impl<'a> Walker<'a, '_> {
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    use std::fmt::Write;
-                    let _ = write!(self.pointer, "/{i}");
+                    self.pointer.push('/');
+                    push_index(&mut self.pointer, i);
                     (self.visit)(Event::Enter {
                         segment: &self.pointer[len + 1..],
                     });
@@ -817,6 +832,15 @@ mod tests {
             })
         });
         out
+    }
+
+    #[test]
+    fn indices_are_written_in_decimal() {
+        for i in [0, 7, 10, 99, 4096, usize::MAX] {
+            let mut s = String::from("/a/");
+            push_index(&mut s, i);
+            assert_eq!(s, format!("/a/{i}"));
+        }
     }
 
     /// The body with the value at the `n`-th node (in walk order) replaced; `None` past the end.
