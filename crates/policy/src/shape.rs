@@ -61,7 +61,7 @@ struct Merged {
 #[derive(Default)]
 struct Children {
     ids: Vec<Id>,
-    by_type: [std::sync::OnceLock<std::sync::Arc<Merged>>; 7],
+    by_type: [std::sync::OnceLock<Box<Merged>>; 7],
 }
 
 impl Children {
@@ -137,12 +137,15 @@ struct Node {
 }
 
 /// Merged applicable sets met during walks, by the set: instance-dependent sets repeat
-/// (every Mattermost message of one event has the same one), so each is merged once.
-type MergeCache = std::sync::RwLock<HashMap<Vec<Id>, std::sync::Arc<Merged>>>;
+/// (every Mattermost message of one event has the same one), so each is merged once. A
+/// fixed table of write-once slots, probed from the set's hash: a lookup only reads, so
+/// threads auditing at once do not contend for a lock or a reference count.
+type MergeCache = Box<[std::sync::OnceLock<(Vec<Id>, Merged)>]>;
 
-/// Entries the cache keeps at most (real reports meet a few dozen sets; hostile ones are
-/// bounded by this); beyond, sets are merged afresh each time.
-const CACHE_LIMIT: usize = 256;
+/// Slots in the cache (real reports meet a few dozen sets; hostile ones are bounded by
+/// this), and how many a lookup probes; past them, a set is merged afresh each time.
+const CACHE_SLOTS: usize = 512;
+const CACHE_PROBES: usize = 8;
 
 /// A compiled view of one report kind's schema.
 pub(crate) struct Shape {
@@ -273,7 +276,7 @@ impl Shape {
         Shape {
             root,
             nodes,
-            cache: MergeCache::default(),
+            cache: (0..CACHE_SLOTS).map(|_| Default::default()).collect(),
             nothing: Merged::default(),
             root_children: Children::new(vec![0]),
         }
@@ -425,20 +428,26 @@ impl Shape {
 }
 
 impl Shape {
-    /// The merge of an applicable set, from the cache when it was met before.
-    fn merged(&self, app: Vec<Id>) -> std::sync::Arc<Merged> {
-        if let Ok(cache) = self.cache.read()
-            && let Some(m) = cache.get(&app)
-        {
-            return m.clone();
+    /// The merge of an applicable set, from the cache when it was met before; merged into
+    /// `fresh` when the cache has no room for it.
+    fn merged<'s>(&'s self, app: Vec<Id>, fresh: &'s mut Option<Merged>) -> &'s Merged {
+        use std::hash::BuildHasher;
+        let hash = foldhash::fast::FixedState::default().hash_one(&app) as usize;
+        for probe in 0..CACHE_PROBES {
+            let slot = &self.cache[hash.wrapping_add(probe) % CACHE_SLOTS];
+            if let Some((set, m)) = slot.get() {
+                if *set == app {
+                    return m;
+                }
+                continue;
+            }
+            // Another thread may claim the slot first, for this set or another.
+            let (set, m) = slot.get_or_init(|| (app.clone(), merge(&self.nodes, &app)));
+            if *set == app {
+                return m;
+            }
         }
-        let m = std::sync::Arc::new(merge(&self.nodes, &app));
-        if let Ok(mut cache) = self.cache.write()
-            && cache.len() < CACHE_LIMIT
-        {
-            cache.insert(app, m.clone());
-        }
-        m
+        fresh.insert(merge(&self.nodes, &app))
     }
 }
 
@@ -712,7 +721,7 @@ impl<'a> Walker<'a, '_> {
 
     fn node(&mut self, schemas: &Children, inst: &Value, inherited: Option<&str>, depth: usize) {
         let shape = self.shape;
-        let owned;
+        let mut fresh = None;
         let mut wrapper_class = None;
         let m = match schemas.ids.as_slice() {
             [] => &shape.nothing,
@@ -731,7 +740,7 @@ impl<'a> Walker<'a, '_> {
                     for &id in ids {
                         shape.applicable(id, &example, false, "", &mut app, &mut None, 0);
                     }
-                    shape.merged(app)
+                    Box::new(merge(&shape.nodes, &app))
                 })
             }
             ids => {
@@ -747,8 +756,7 @@ impl<'a> Walker<'a, '_> {
                         0,
                     );
                 }
-                owned = shape.merged(app);
-                &*owned
+                shape.merged(app, &mut fresh)
             }
         };
         let class = wrapper_class.or(m.class.as_deref()).or(inherited);
