@@ -62,8 +62,77 @@ impl Rng {
     }
 }
 
+/// A report as another installation or another run would send it: the ids, digests and
+/// timestamps in it get fresh characters of the same kind, while member names, enumerated
+/// values, versions and the leaks stay. Without this a corpus built from a few fixtures
+/// repeats every value, which no real capture does.
+///
+/// Varied: JSON strings of 16 or more letters, digits, `-` and `_` with at least two
+/// digits and a letter (UUIDs, hex digests, random ids; the first eight characters are
+/// kept, so vendor token prefixes survive), and the seconds and fraction of RFC 3339
+/// timestamps.
+pub fn vary(record: &str, seed: u64) -> String {
+    let mut rng = Rng(seed | 1);
+    let mut b = record.as_bytes().to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i + 1;
+        let Some(len) = b[start..].iter().position(|&c| c == b'"' || c == b'\\') else {
+            break;
+        };
+        let end = start + len;
+        if b[end] == b'\\' {
+            // Strings with escapes are left alone; skip to the closing quote.
+            let mut j = end;
+            while j < b.len() && b[j] != b'"' {
+                j += if b[j] == b'\\' { 2 } else { 1 };
+            }
+            i = j + 1;
+            continue;
+        }
+        let s = &b[start..end];
+        let id_like = s.len() >= 16
+            && s.iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+            && s.iter().filter(|c| c.is_ascii_digit()).count() >= 2
+            && s.iter().any(u8::is_ascii_alphabetic);
+        // `2026-11-18T09:02:41.067214455Z`: the fraction of a second.
+        let fraction = s.len() > 21
+            && s[..4].iter().all(u8::is_ascii_digit)
+            && s[4] == b'-'
+            && s[10] == b'T'
+            && s[19] == b'.';
+        let from = if id_like {
+            Some(start + 8)
+        } else if fraction {
+            Some(start + 20)
+        } else {
+            None
+        };
+        if let Some(from) = from {
+            // Each character keeps its kind: a hex digest stays hex.
+            for c in &mut b[from..end] {
+                *c = match *c {
+                    b'0'..=b'9' => b'0' + rng.below(10) as u8,
+                    b'a'..=b'f' => b'a' + rng.below(6) as u8,
+                    b'g'..=b'z' => b'g' + rng.below(20) as u8,
+                    b'A'..=b'F' => b'A' + rng.below(6) as u8,
+                    b'G'..=b'Z' => b'G' + rng.below(20) as u8,
+                    other => other,
+                };
+            }
+        }
+        i = end + 1;
+    }
+    String::from_utf8(b).unwrap_or_else(|_| record.to_string())
+}
+
 /// A mixed NDJSON capture of at least `bytes` bytes: clean and leaking fixture reports
-/// alternate, each picked at random from its pool.
+/// alternate, each picked at random from its pool and [varied](vary).
 pub fn mixed_ndjson(bytes: usize) -> Vec<u8> {
     let (clean, leaks) = fixture_records();
     assert!(
@@ -76,7 +145,8 @@ pub fn mixed_ndjson(bytes: usize) -> Vec<u8> {
     let mut i = 0usize;
     while out.len() < bytes {
         let pool = if i.is_multiple_of(2) { &clean } else { &leaks };
-        out.extend_from_slice(pool[rng.below(pool.len())].as_bytes());
+        let record = &pool[rng.below(pool.len())];
+        out.extend_from_slice(vary(record, i as u64).as_bytes());
         out.push(b'\n');
         i += 1;
     }
@@ -212,6 +282,32 @@ pub fn floor(ndjson: &[u8]) -> FloorCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vary_changes_ids_and_keeps_the_rest() {
+        let record = r#"{"messageId":"3e0d0fe4-0cb2-4807-8579-da3dd8edc400","sentAt":"2026-11-18T09:02:41.067214455Z","event":"activity","version":"10.11.3","token":"ghp_R8kD2mQ9vL4xT7pZ1cW6nB3hJ5sF0gY2aEuK","note":"a \"quoted\" 0123456789abcdef0123"}"#;
+        let varied = vary(record, 7);
+        let a: Value = serde_json::from_str(record).unwrap();
+        let b: Value = serde_json::from_str(&varied).unwrap();
+        assert_ne!(a["messageId"], b["messageId"]);
+        assert_eq!(
+            a["messageId"].as_str().unwrap()[..8],
+            b["messageId"].as_str().unwrap()[..8]
+        );
+        assert_eq!(b["messageId"].as_str().unwrap().len(), 36);
+        assert_ne!(a["sentAt"], b["sentAt"]);
+        assert!(
+            b["sentAt"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-11-18T09:02:41.")
+        );
+        assert!(b["token"].as_str().unwrap().starts_with("ghp_R8kD"));
+        for same in ["event", "version", "note"] {
+            assert_eq!(a[same], b[same], "{same}");
+        }
+        assert_ne!(vary(record, 8), varied, "another seed, other ids");
+    }
 
     #[test]
     fn corpora_are_what_they_claim() {

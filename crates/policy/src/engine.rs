@@ -169,6 +169,40 @@ impl KindIndex {
     }
 }
 
+/// Strings up to this long that the detectors found nothing in are remembered per thread.
+const CLEAN_MAX_LEN: usize = 64;
+/// How many such strings a thread remembers before it starts over.
+const CLEAN_MAX_COUNT: usize = 4096;
+
+thread_local! {
+    /// Short strings the detectors found nothing in. Telemetry repeats its member names and
+    /// enumerated values in every report, and a lookup costs less than a scan.
+    static CLEAN: std::cell::RefCell<foldhash::HashSet<Box<str>>> = Default::default();
+}
+
+/// Scans `text`, skipping strings this thread already found clean.
+fn scan_remembering_clean(scanner: &Scanner, text: &str, out: &mut Vec<Match>) {
+    if text.len() > CLEAN_MAX_LEN {
+        scanner.scan(text, out);
+        return;
+    }
+    let known = CLEAN.with(|c| c.borrow().contains(text));
+    if known {
+        return;
+    }
+    let before = out.len();
+    scanner.scan(text, out);
+    if out.len() == before {
+        CLEAN.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= CLEAN_MAX_COUNT {
+                c.clear();
+            }
+            c.insert(text.into());
+        });
+    }
+}
+
 /// A detector category's stable name.
 fn cat(c: Category) -> &'static str {
     c.as_str()
@@ -329,7 +363,7 @@ impl<'a> Run<'a> {
     ) -> usize {
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
-        self.scanner.scan(text, &mut matches);
+        scan_remembering_clean(self.scanner, text, &mut matches);
         let mut reported = 0;
         let mut seen = 0u32;
         for m in &matches {
