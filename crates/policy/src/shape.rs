@@ -5,7 +5,9 @@
 //! The schema is compiled once into an arena of nodes. A node whose applicable set does not
 //! depend on the instance (no `anyOf`, `oneOf` or `if` in its `$ref`/`allOf` closure) carries
 //! that set merged in advance, so the walk over an ordinary report does no schema lookups and
-//! no allocation beyond the pointer buffer.
+//! no allocation beyond the pointer buffer. Child sets that depend only on the value's JSON
+//! type are resolved once per type; tagged unions in a valid body follow their tag; other
+//! instance-dependent sets are merged once into a shared, read-mostly cache.
 
 use crate::json::push_escaped;
 use foldhash::HashMap;
