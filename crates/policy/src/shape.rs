@@ -132,10 +132,10 @@ struct Node {
     /// Whether the applicable set depends on the instance's JSON type alone (every branch
     /// and condition on the way is told by type), so it can be resolved once per type.
     by_type: bool,
-    /// Per `anyOf`/`oneOf`, when every branch requires one property P with a `const` of its
-    /// own (a tagged union): P and each branch's value. In an object that passed
-    /// validation, the branch whose value P holds is the only one that fits.
-    branch_tags: Vec<Option<(String, Vec<Value>)>>,
+    /// Per `anyOf`/`oneOf`, when a valid body must have a property P and each branch limits P
+    /// to its own few values (a tagged union): P and each branch's values. In an object that
+    /// passed validation, the branch whose values hold P's is the only one that fits.
+    branch_tags: Vec<Option<(String, Vec<Vec<Value>>)>>,
 }
 
 /// Merged applicable sets met during walks, by the set: instance-dependent sets repeat
@@ -265,7 +265,7 @@ impl Shape {
         for id in 0..nodes.len() {
             nodes[id].by_type = decided_by_type(&nodes, id, 0);
             nodes[id].branch_tags = (0..nodes[id].branches.len())
-                .map(|g| union_tag(&nodes, &nodes[id].branches[g].1))
+                .map(|g| union_tag(&nodes, id, &nodes[id].branches[g].1))
                 .collect();
         }
         for id in 0..nodes.len() {
@@ -341,9 +341,9 @@ impl Shape {
         }
         for ((_, bs), tag) in n.branches.iter().zip(&n.branch_tags) {
             let chosen = match (tag, inst) {
-                (Some((prop, values)), Value::Object(m)) if valid => m
+                (Some((prop, lists)), Value::Object(m)) if valid => m
                     .get(prop)
-                    .and_then(|v| values.iter().position(|x| x == v))
+                    .and_then(|v| lists.iter().position(|l| l.contains(v)))
                     .map(|i| bs[i]),
                 _ => bs.iter().copied().find(|&b| self.fits(b, inst, 0)),
             };
@@ -476,49 +476,76 @@ pub fn type_is(name: &str, inst: &Value) -> bool {
     }
 }
 
-/// The `const` that `fits` holds a value to at node `id`: its own, or one it always applies.
-fn const_of(nodes: &[Node], id: Id, depth: usize) -> Option<&Value> {
+/// The values `fits` lets through at node `id`, when they are few: its `const`, its `enum`,
+/// `null` for a null-only type, or the union over a single `anyOf`/`oneOf`. `None` when the
+/// node lets through more than such a list says.
+fn allowed_values(nodes: &[Node], id: Id, depth: usize) -> Option<Vec<Value>> {
     let n = &nodes[id];
     if depth > 8 {
         return None;
     }
-    n.konst
-        .as_ref()
-        .or_else(|| n.always.iter().find_map(|&a| const_of(nodes, a, depth + 1)))
+    if let Some(k) = &n.konst {
+        return Some(vec![k.clone()]);
+    }
+    if let Some(e) = &n.enumeration {
+        return Some(e.clone());
+    }
+    if n.types.as_deref() == Some(&["null".to_string()][..]) {
+        return Some(vec![Value::Null]);
+    }
+    // Any one constraint bounds the values; a `$ref` target's counts like its own.
+    if let Some(v) = n
+        .always
+        .iter()
+        .find_map(|&a| allowed_values(nodes, a, depth + 1))
+    {
+        return Some(v);
+    }
+    match n.branches.as_slice() {
+        [(_, bs)] => {
+            let mut all = Vec::new();
+            for &b in bs {
+                all.extend(allowed_values(nodes, b, depth + 1)?);
+            }
+            Some(all)
+        }
+        _ => None,
+    }
 }
 
 /// Over a node and what it always applies: whether some schema requires `prop`, and the
-/// `const`s the schemas hold `prop` to.
-fn tag_rules<'n>(
-    nodes: &'n [Node],
+/// value lists (see [`allowed_values`]) the schemas hold `prop` to.
+fn tag_rules(
+    nodes: &[Node],
     id: Id,
     prop: &str,
     depth: usize,
-    values: &mut Vec<&'n Value>,
+    lists: &mut Vec<Vec<Value>>,
 ) -> bool {
     let n = &nodes[id];
     if depth > 8 {
         return false;
     }
     if let Some((_, p)) = n.properties.iter().find(|(k, _)| k == prop)
-        && let Some(v) = const_of(nodes, *p, 0)
-        && !values.contains(&v)
+        && let Some(v) = allowed_values(nodes, *p, 0)
     {
-        values.push(v);
+        lists.push(v);
     }
     let mut required = n.required.iter().any(|r| r == prop);
     for &a in &n.always {
-        required |= tag_rules(nodes, a, prop, depth + 1, values);
+        required |= tag_rules(nodes, a, prop, depth + 1, lists);
     }
     required
 }
 
-/// The tag of a union (see [`Node::branch_tags`]): a property every branch requires and
-/// holds to one `const`, the values all different.
-fn union_tag(nodes: &[Node], branches: &[Id]) -> Option<(String, Vec<Value>)> {
-    // Candidate properties: what the first branch requires, directly or through `$ref`.
+/// The tag of a union at node `parent` (see [`Node::branch_tags`]): a property that every
+/// branch or the parent requires (so a valid body has it), and that each branch limits to a
+/// list of values, no value in two branches' lists.
+fn union_tag(nodes: &[Node], parent: Id, branches: &[Id]) -> Option<(String, Vec<Vec<Value>>)> {
+    // Candidate properties: what the parent or the first branch requires, directly or
+    // through `$ref`.
     let mut candidates = Vec::new();
-    let mut stack = vec![(*branches.first()?, 0)];
+    let mut stack = vec![(*branches.first()?, 0), (parent, 0)];
     while let Some((id, depth)) = stack.pop() {
         candidates.extend(nodes[id].required.iter().cloned());
         if depth < 8 {
@@ -526,19 +553,21 @@ fn union_tag(nodes: &[Node], branches: &[Id]) -> Option<(String, Vec<Value>)> {
         }
     }
     candidates.into_iter().find_map(|prop| {
-        let mut values: Vec<Value> = Vec::new();
+        let parent_requires = tag_rules(nodes, parent, &prop, 0, &mut Vec::new());
+        let mut per_branch: Vec<Vec<Value>> = Vec::new();
         for &b in branches {
-            let mut found = Vec::new();
-            if !tag_rules(nodes, b, &prop, 0, &mut found) {
+            let mut lists = Vec::new();
+            if !tag_rules(nodes, b, &prop, 0, &mut lists) && !parent_requires {
                 return None;
             }
-            let [v] = found.as_slice() else { return None };
-            if values.contains(v) {
+            // Any one list bounds what the branch lets through.
+            let list = lists.into_iter().next()?;
+            if per_branch.iter().flatten().any(|v| list.contains(v)) {
                 return None;
             }
-            values.push((*v).clone());
+            per_branch.push(list);
         }
-        Some((prop, values))
+        Some((prop, per_branch))
     })
 }
 
