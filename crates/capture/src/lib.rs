@@ -340,7 +340,6 @@ pub struct NdjsonReader<R> {
     index: usize,
     line: usize,
     max_record: usize,
-    at_start: bool,
 }
 
 impl<R: std::io::BufRead> NdjsonReader<R> {
@@ -351,7 +350,6 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
             index: 0,
             line: 0,
             max_record,
-            at_start: true,
         }
     }
 
@@ -371,11 +369,8 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
                 return Ok(false);
             }
             self.line += 1;
-            if self.at_start {
-                self.at_start = false;
-                if buf.starts_with(b"\xef\xbb\xbf") {
-                    buf.drain(..3);
-                }
+            if self.line == 1 && buf.starts_with(b"\xef\xbb\xbf") {
+                buf.drain(..3);
             }
             let body = if over {
                 Err(format!(
@@ -383,12 +378,18 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
                     self.max_record
                 ))
             } else {
-                let trimmed = buf.trim_ascii();
-                if trimmed.is_empty() {
+                // Trimmed in place: CRLF and indented lines cost no copy.
+                let end = buf.len()
+                    - buf
+                        .iter()
+                        .rev()
+                        .take_while(|b| b.is_ascii_whitespace())
+                        .count();
+                buf.truncate(end);
+                let lead = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                buf.drain(..lead);
+                if buf.is_empty() {
                     continue;
-                }
-                if trimmed.len() != buf.len() {
-                    buf = trimmed.to_vec();
                 }
                 Ok(buf)
             };
@@ -418,7 +419,7 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
             if chunk.is_empty() {
                 return Ok((consumed, over));
             }
-            let (take, done) = match memchr_newline(chunk) {
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
                 Some(i) => (i, true),
                 None => (chunk.len(), false),
             };
@@ -436,10 +437,6 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
             }
         }
     }
-}
-
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    memchr::memchr(b'\n', b)
 }
 
 /// Splits a URL, a path with a query, or a bare query string into (path, query).

@@ -166,12 +166,18 @@ impl Scanner {
 
     /// Appends every match in `text` to `out`, ordered by span start.
     pub fn scan(&self, text: &str, out: &mut Vec<Match>) {
-        if inert(text.as_bytes()) {
+        if !self.may_match(text) {
             return;
         }
         let first = out.len();
         scan::scan(text, out);
         out[first..].sort_by_key(|m| (m.span.start, m.span.end));
+    }
+
+    /// Whether any detector could match `text`; when not, [`Scanner::scan`] finds nothing.
+    /// Cheaper than a scan, for callers that put a cache in front of it.
+    pub fn may_match(&self, text: &str) -> bool {
+        !inert(text.as_bytes())
     }
 
     /// Convenience: every match in `text`.

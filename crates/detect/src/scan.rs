@@ -8,7 +8,7 @@
 
 use crate::detectors::numbers::{self, Run, Verdict};
 use crate::detectors::text::Words;
-use crate::detectors::{host, net, path, secret, url};
+use crate::detectors::{eq_lower, host, net, path, secret, url};
 use crate::lexicon;
 use crate::{Category, Confidence, Match};
 
@@ -47,11 +47,6 @@ const CLASS: [u8; 256] = {
     table[b':' as usize] = COLON;
     table
 };
-
-/// The classes of the bytes of `t`, OR-ed.
-fn classes(t: &[u8]) -> u8 {
-    t.iter().fold(0, |seen, &b| seen | CLASS[b as usize])
-}
 
 struct State<'a> {
     text: &'a [u8],
@@ -216,10 +211,7 @@ impl State<'_> {
         if matched || t.len() > 48 {
             return;
         }
-        let header = flags & lexicon::AUTHORIZATION != 0
-            || t.len() > 6
-                && t[..6].eq_ignore_ascii_case(b"proxy-")
-                && lexicon::flags(&t[6..]) & lexicon::AUTHORIZATION != 0;
+        let header = flags & lexicon::AUTHORIZATION != 0 || eq_lower(t, b"proxy-authorization");
         if header && colon_after {
             // The value is a scheme and a credential, or the credential alone.
             self.auth_header = true;
@@ -477,7 +469,7 @@ impl State<'_> {
             return (true, raw_end);
         }
         if colons >= 1
-            && let Some(matched) = self.key_value(start, end, out)
+            && let Some(matched) = self.key_value(start, end, seen, out)
         {
             return (matched, raw_end);
         }
@@ -493,21 +485,22 @@ impl State<'_> {
             return (true, raw_end);
         }
         // A vendor token glued behind a separator (`8.3.14-AKIA…`, `build_ghp_…`).
-        let separated = seen & (DOT | COLON | OTHER) != 0;
-        for i in (1..t.len().saturating_sub(14)).filter(|_| separated) {
-            if matches!(t[i - 1], b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=')
-                && t[i].is_ascii_alphabetic()
-                && let Some((c, kind, len)) = secret::prefixed(&t[i..])
-            {
-                push(
-                    out,
-                    Category::Credential,
-                    start + i,
-                    start + i + len,
-                    c,
-                    kind,
-                );
-                return (true, raw_end);
+        if seen & (DOT | COLON | OTHER) != 0 {
+            for i in 1..t.len().saturating_sub(14) {
+                if matches!(t[i - 1], b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=')
+                    && t[i].is_ascii_alphabetic()
+                    && let Some((c, kind, len)) = secret::prefixed(&t[i..])
+                {
+                    push(
+                        out,
+                        Category::Credential,
+                        start + i,
+                        start + i + len,
+                        c,
+                        kind,
+                    );
+                    return (true, raw_end);
+                }
             }
         }
         // Generic secrets mix cases and digits.
@@ -618,7 +611,7 @@ impl State<'_> {
     fn at_sign(&mut self, start: usize, end: usize, out: &mut Vec<Match>) -> bool {
         let b = self.text;
         let mut s = start;
-        if b[s..end].len() > 7 && super::detectors::eq_lower(&b[s..s + 7], b"mailto:") {
+        if b[s..end].len() > 7 && eq_lower(&b[s..s + 7], b"mailto:") {
             s += 7;
         }
         let t = &b[s..end];
@@ -694,7 +687,14 @@ impl State<'_> {
 
     /// `key:value` in one token (`addr:10.0.0.5`, `password:hunter2`): the key is context,
     /// the value is classified on its own.
-    fn key_value(&mut self, start: usize, end: usize, out: &mut Vec<Match>) -> Option<bool> {
+    /// `seen` holds the classes of the whole token, and so of its value part too.
+    fn key_value(
+        &mut self,
+        start: usize,
+        end: usize,
+        seen: u8,
+        out: &mut Vec<Match>,
+    ) -> Option<bool> {
         let t = &self.text[start..end];
         let colon = t.iter().position(|&c| c == b':')?;
         let key = &t[..colon];
@@ -746,7 +746,8 @@ impl State<'_> {
             }
             return Some(false);
         }
-        let (matched, _) = self.classify(vstart, end, end, classes(&self.text[vstart..end]), out);
+        // The classes are only a pre-check, so the token's stand in for the value's.
+        let (matched, _) = self.classify(vstart, end, end, seen, out);
         Some(matched)
     }
 

@@ -15,7 +15,6 @@ pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
     validator: jsonschema::Validator,
     shape: Shape,
-    root_properties: Vec<String>,
     required: Vec<String>,
 }
 
@@ -55,13 +54,7 @@ impl CompiledProduct {
                 .build(&schema)
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
             let shape = Shape::new(schema);
-            let mut root_properties: Vec<String> = shape
-                .root_properties()
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            root_properties.sort();
-            root_properties.dedup();
+
             let required = shape
                 .root()
                 .get("required")
@@ -77,7 +70,6 @@ impl CompiledProduct {
                 kind,
                 validator,
                 shape,
-                root_properties,
                 required,
             });
         }
@@ -155,12 +147,12 @@ impl KindIndex {
         for p in products {
             index.first.push(index.count);
             for k in &p.kinds {
-                for name in &k.root_properties {
-                    index
-                        .by_name
-                        .entry(name.clone())
-                        .or_default()
-                        .push(index.count);
+                for name in k.shape.root_properties() {
+                    let kinds = index.by_name.entry(name.to_string()).or_default();
+                    // A name declared twice (through two `allOf` members) counts once.
+                    if kinds.last() != Some(&index.count) {
+                        kinds.push(index.count);
+                    }
                 }
                 index.count += 1;
             }
@@ -182,6 +174,10 @@ thread_local! {
 
 /// Scans `text`, skipping strings this thread already found clean.
 fn scan_remembering_clean(scanner: &Scanner, text: &str, out: &mut Vec<Match>) {
+    // What no detector can match costs less to rule out than to look up.
+    if !scanner.may_match(text) {
+        return;
+    }
     if text.len() > CLEAN_MAX_LEN {
         scanner.scan(text, out);
         return;
@@ -331,11 +327,7 @@ impl<'a> Run<'a> {
     fn field_hits(&mut self, text: &str) {
         let product: &'a CompiledProduct = self.product;
         self.hits.clear();
-        let state = self
-            .states
-            .last()
-            .copied()
-            .unwrap_or(PointerPatterns::START);
+        let state = self.state();
         let fields = product.fields.len();
         for &i in product
             .patterns
@@ -409,9 +401,8 @@ impl<'a> Run<'a> {
     /// flagged: the last net for leaks the detectors do not know. Uses `self.hits`.
     fn constraints(&mut self, pointer: &str, text: &str) {
         let product: &'a CompiledProduct = self.product;
-        // Of several broken field rules, the last declared one speaks.
-        let mut broken: Option<(usize, &crate::policy::FieldRule, String)> = None;
-        for &(i, pattern_ok) in &self.hits {
+        // Of several broken field rules, the last declared one speaks (hits are in order).
+        let broken = self.hits.iter().rev().find_map(|&(i, pattern_ok)| {
             let f = &product.fields[i].rule;
             let why = if let Some(max) = f.max_length
                 && text.len() > max
@@ -421,13 +412,11 @@ impl<'a> Run<'a> {
             } else if !pattern_ok {
                 "does not have the form the policy expects here".to_string()
             } else {
-                continue;
+                return None;
             };
-            if broken.as_ref().is_none_or(|(j, ..)| i > *j) {
-                broken = Some((i, f, why));
-            }
-        }
-        if let Some((_, f, why)) = broken {
+            Some((f, why))
+        });
+        if let Some((f, why)) = broken {
             let message = format!("value {why}: {}", f.note);
             self.push(
                 pointer,
@@ -443,14 +432,18 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The pointer pattern state of the value being audited.
+    fn state(&self) -> u32 {
+        self.states
+            .last()
+            .copied()
+            .unwrap_or(PointerPatterns::START)
+    }
+
     /// A declared exception that applies to the value being audited, if any.
     fn exception(&self) -> Option<&'a crate::policy::Exception> {
         let product: &'a CompiledProduct = self.product;
-        let state = self
-            .states
-            .last()
-            .copied()
-            .unwrap_or(PointerPatterns::START);
+        let state = self.state();
         // The first declared exception wins; exceptions come after the fields, in order.
         let i = product
             .patterns
@@ -470,12 +463,8 @@ impl<'a> Run<'a> {
         kind.shape
             .walk(value, valid, !valid, &mut |event| match event {
                 Event::Enter { segment } => {
-                    let state = self
-                        .states
-                        .last()
-                        .copied()
-                        .unwrap_or(PointerPatterns::START);
-                    self.states.push(patterns.step(state, segment));
+                    let next = patterns.step(self.state(), segment);
+                    self.states.push(next);
                 }
                 Event::Leave => {
                     self.states.pop();

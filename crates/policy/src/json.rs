@@ -16,6 +16,21 @@ pub(crate) fn push_escaped(out: &mut String, segment: &str) {
 }
 
 /// Duplicate members found while parsing, by pointer to the member.
+/// Appends an array index in decimal, without the formatting machinery (it runs per item).
+pub(crate) fn push_index(out: &mut String, mut i: usize) {
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    loop {
+        n -= 1;
+        digits[n] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    out.extend(digits[n..].iter().map(|&d| d as char));
+}
+
 pub(crate) type Duplicates = RefCell<Vec<String>>;
 
 /// Where a node sits: its parent and its segment. The pointer is only spelled out when a
@@ -32,7 +47,8 @@ impl Path<'_> {
             Path::Root => {}
             Path::Index(parent, i) => {
                 parent.pointer(out);
-                out.push_str(&format!("/{i}"));
+                out.push('/');
+                push_index(out, *i);
             }
             Path::Key(parent, k) => {
                 parent.pointer(out);

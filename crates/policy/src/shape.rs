@@ -9,7 +9,7 @@
 //! type are resolved once per type; tagged unions in a valid body follow their tag; other
 //! instance-dependent sets are merged once into a shared, read-mostly cache.
 
-use crate::json::push_escaped;
+use crate::json::{push_escaped, push_index};
 use foldhash::HashMap;
 use serde_json::{Map, Value};
 
@@ -650,21 +650,6 @@ fn bare(n: &Node) -> bool {
         && n.key_class.is_none()
         && !n.closed
         && !n.unlisted
-}
-
-/// Appends an array index in decimal, without the formatting machinery (it runs per item).
-fn push_index(out: &mut String, mut i: usize) {
-    let mut digits = [0u8; 20];
-    let mut n = digits.len();
-    loop {
-        n -= 1;
-        digits[n] = b'0' + (i % 10) as u8;
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    out.extend(digits[n..].iter().map(|&d| d as char));
 }
 
 /// Whether the applicable set of `id` is fixed; collects it into `out`.

@@ -124,9 +124,6 @@ const FORMATS: &[Format] = &[
     f(b"dop_v1_", 71, 71, Charset::LowerHex, "digitalocean-token"),
 ];
 
-/// A token in a known vendor format at the start of `t`; returns its length too, since a
-/// token may run into escape debris (`ops_eyJ…\n\n`) that is not part of it.
-/// Which bytes start some vendor prefix, so most tokens skip the prefix list entirely.
 /// The formats by the first byte of their prefix, in declaration order (a longer prefix is
 /// declared before a shorter one it extends), so a token is checked against a few at most.
 const BY_FIRST_BYTE: [[u8; 16]; 256] = {
@@ -148,6 +145,8 @@ const BY_FIRST_BYTE: [[u8; 16]; 256] = {
     table
 };
 
+/// A token in a known vendor format at the start of `t`; returns its length too, since a
+/// token may run into escape debris (`ops_eyJ…\n\n`) that is not part of it.
 pub(crate) fn prefixed(t: &[u8]) -> Option<(Confidence, &'static str, usize)> {
     if t.len() < 15 {
         return None;
@@ -157,7 +156,7 @@ pub(crate) fn prefixed(t: &[u8]) -> Option<(Confidence, &'static str, usize)> {
         .take_while(|&&i| i != u8::MAX)
         .map(|&i| &FORMATS[i as usize]);
     for fmt in formats {
-        // Every prefix has at least three bytes; the second rules most out without a call.
+        // Every prefix has at least two bytes; the second rules most out without a call.
         if fmt.prefix[1] != t[1] || !t.starts_with(fmt.prefix) {
             continue;
         }
