@@ -392,6 +392,12 @@ impl Audit<'_> {
         self.write(|sink, out| sink.error(&e, out))
     }
 
+    /// Writes what is queued, then an error about a whole source.
+    fn fail(&mut self, batch: &mut Batch, source: &str, message: String) -> Result<(), String> {
+        self.flush(batch)?;
+        self.error(source, None, None, message)
+    }
+
     /// Writes what was dispatched, then audits a batch on every thread and hands the
     /// outcomes to the sink in input order. Everything queued so far is written on return.
     fn flush(&mut self, batch: &mut Batch) -> Result<(), String> {
@@ -405,8 +411,7 @@ impl Audit<'_> {
             &batch.jobs,
             self.jobs,
         );
-        batch.bytes = 0;
-        let jobs = std::mem::take(&mut batch.jobs);
+        let jobs = std::mem::take(batch).jobs;
         self.write_batch(jobs, outcomes)
     }
 
@@ -417,8 +422,7 @@ impl Audit<'_> {
             return self.flush(batch);
         }
         self.collect()?;
-        let jobs = std::mem::take(&mut batch.jobs);
-        batch.bytes = 0;
+        let jobs = std::mem::take(batch).jobs;
         let places = jobs
             .iter()
             .map(|j| (j.source, j.record.index, j.record.line))
@@ -453,6 +457,34 @@ impl Audit<'_> {
         }
     }
 
+    /// Drops the findings the baseline knows, counts the rest and writes the record.
+    fn deliver(
+        &mut self,
+        source: &str,
+        record: usize,
+        line: Option<usize>,
+        mut audit: privaudit_policy::Audit,
+    ) -> Result<(), String> {
+        let before = audit.findings.len();
+        // A baseline being regenerated keeps the entries it already had.
+        if !self.baseline_mode {
+            audit
+                .findings
+                .retain(|f| !self.baseline.contains(&f.fingerprint));
+        }
+        self.summary.suppressed += before - audit.findings.len();
+        for f in &audit.findings {
+            self.summary.by_severity[f.severity as usize] += 1;
+        }
+        let a = output::Audited {
+            source,
+            record,
+            line,
+            audit: &audit,
+        };
+        self.write(|sink, out| sink.record(&a, out))
+    }
+
     /// Hands audited records to the sink (or the corpus analysis) in input order.
     fn write_batch(&mut self, jobs: Vec<Job>, outcomes: Outcomes) -> Result<(), String> {
         for (job, outcome) in jobs.into_iter().zip(outcomes) {
@@ -462,13 +494,8 @@ impl Audit<'_> {
             match outcome {
                 Err(message) => self.error(&source, Some(r.index), r.line, message)?,
                 Ok(audit) if self.collected.is_some() => {
-                    let value = r
-                        .body
-                        .as_ref()
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(b).ok());
                     if let (Some(kind), Some(value), Some(c)) =
-                        (audit.kind, value, self.collected.as_mut())
+                        (audit.kind, audit.value, self.collected.as_mut())
                     {
                         c.push(Collected {
                             source: job.source,
@@ -478,26 +505,7 @@ impl Audit<'_> {
                         });
                     }
                 }
-                Ok(mut audit) => {
-                    let before = audit.findings.len();
-                    // A baseline being regenerated keeps the entries it already had.
-                    if !self.baseline_mode {
-                        audit
-                            .findings
-                            .retain(|f| !self.baseline.contains(&f.fingerprint));
-                    }
-                    self.summary.suppressed += before - audit.findings.len();
-                    for f in &audit.findings {
-                        self.summary.by_severity[f.severity as usize] += 1;
-                    }
-                    let a = output::Audited {
-                        source: &source,
-                        record: r.index,
-                        line: r.line,
-                        audit: &audit,
-                    };
-                    self.write(|sink, out| sink.record(&a, out))?;
-                }
+                Ok(audit) => self.deliver(&source, r.index, r.line, audit)?,
             }
         }
         Ok(())
@@ -521,8 +529,7 @@ impl Audit<'_> {
             match std::fs::File::open(path) {
                 Ok(f) => Box::new(f),
                 Err(e) => {
-                    self.flush(batch)?;
-                    return self.error(&source, None, None, e.to_string());
+                    return self.fail(batch, &source, e.to_string());
                 }
             }
         };
@@ -543,8 +550,7 @@ impl Audit<'_> {
         let gzip = match buffered.fill_buf() {
             Ok(b) => b.starts_with(&[0x1f, 0x8b]),
             Err(e) => {
-                self.flush(batch)?;
-                return self.error(&source, None, None, e.to_string());
+                return self.fail(batch, &source, e.to_string());
             }
         };
         let mut text: Box<dyn Read> = if gzip {
@@ -555,8 +561,7 @@ impl Audit<'_> {
         let prefix = match sniff(&mut text) {
             Ok(p) => p,
             Err(e) => {
-                self.flush(batch)?;
-                return self.error(&source, None, None, e.to_string());
+                return self.fail(batch, &source, e.to_string());
             }
         };
         let reader = std::io::BufReader::with_capacity(
@@ -588,20 +593,10 @@ impl Audit<'_> {
                     return self.limit_reached(&source);
                 }
                 match more {
-                    Ok(more) => {
-                        if !more {
-                            self.flush(batch)?;
-                        } else if batch.full() {
-                            self.dispatch(batch)?;
-                        }
-                        if !more {
-                            return Ok(());
-                        }
-                    }
-                    Err(e) => {
-                        self.flush(batch)?;
-                        return self.error(&source, None, None, format!("reading: {e}"));
-                    }
+                    Ok(false) => return self.flush(batch),
+                    Ok(true) if batch.full() => self.dispatch(batch)?,
+                    Ok(true) => {}
+                    Err(e) => return self.fail(batch, &source, format!("reading: {e}")),
                 }
             }
         }
@@ -610,15 +605,13 @@ impl Audit<'_> {
             .take(limits.max_input_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
         {
-            self.flush(batch)?;
-            return self.error(&source, None, None, e.to_string());
+            return self.fail(batch, &source, e.to_string());
         }
         advance(progress);
         let capture = match privaudit_capture::read(&source, &bytes, &self.endpoints, &limits) {
             Ok(c) => c,
             Err(message) => {
-                self.flush(batch)?;
-                return self.error(&source, None, None, message);
+                return self.fail(batch, &source, message);
             }
         };
         self.summary.skipped += capture.skipped;
@@ -823,6 +816,8 @@ fn start<'a>(
             max_string_bytes: args.max_string_bytes,
         },
         fingerprint_key: Some(key),
+        // A corpus analysis reads the parsed reports again.
+        keep_value: collect,
     });
     let files = files(&args.paths)?;
     let total = files
@@ -870,7 +865,7 @@ fn start<'a>(
 }
 
 /// Writes the summary and decides the exit code.
-fn finish(mut run: Audit, baseline_mode: bool, trailer: &str) -> Result<ExitCode, String> {
+fn finish(mut run: Audit, trailer: &str) -> Result<ExitCode, String> {
     let summary = std::mem::take(&mut run.summary);
     run.write(|sink, out| sink.finish(&summary, out))?;
     if !trailer.is_empty() {
@@ -884,7 +879,7 @@ fn finish(mut run: Audit, baseline_mode: bool, trailer: &str) -> Result<ExitCode
     if summary.errors > 0 {
         return Ok(ExitCode::from(2));
     }
-    if baseline_mode {
+    if run.baseline_mode {
         return Ok(ExitCode::SUCCESS);
     }
     let threshold = match run.args.fail_on {
@@ -901,7 +896,7 @@ fn finish(mut run: Audit, baseline_mode: bool, trailer: &str) -> Result<ExitCode
 
 fn audit(args: &AuditArgs, baseline_mode: bool) -> Result<ExitCode, String> {
     let run = start(args, sink_for(args, baseline_mode), false)?;
-    finish(run, baseline_mode, "")
+    finish(run, "")
 }
 
 impl Audit<'_> {
@@ -933,17 +928,11 @@ impl Audit<'_> {
                 .map(|e| (self.sources.iter().position(|s| **s == *e.source), e))
                 .collect();
         let mut errors = deferred.into_iter().peekable();
-        for (c, mut findings) in collected.iter().zip(by_sample) {
+        for (c, findings) in collected.iter().zip(by_sample) {
             while let Some((_, e)) =
                 errors.next_if(|(rank, e)| (*rank, e.record) < (Some(c.source), Some(c.record)))
             {
                 self.write(|sink, out| sink.error(&e, out))?;
-            }
-            let before = findings.len();
-            findings.retain(|f| !self.baseline.contains(&f.fingerprint));
-            self.summary.suppressed += before - findings.len();
-            for f in &findings {
-                self.summary.by_severity[f.severity as usize] += 1;
             }
             let audit = privaudit_policy::Audit {
                 product: Some(c.sample.kind.product),
@@ -951,20 +940,14 @@ impl Audit<'_> {
                 findings,
                 report: None,
                 error: None,
+                value: None,
             };
             let source = self.sources[c.source].clone();
-            let a = output::Audited {
-                source: &source,
-                record: c.record,
-                line: c.line,
-                audit: &audit,
-            };
-            self.write(|sink, out| sink.record(&a, out))?;
+            self.deliver(&source, c.record, c.line, audit)?;
         }
         for (_, e) in errors {
             self.write(|sink, out| sink.error(&e, out))?;
         }
-        self.collected = Some(collected);
         Ok(())
     }
 }
@@ -1011,7 +994,7 @@ fn reident(args: &ReidentArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    finish(run, false, &trailer)
+    finish(run, &trailer)
 }
 
 fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
@@ -1087,7 +1070,7 @@ fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
     } else {
         String::new()
     };
-    finish(run, false, &trailer)
+    finish(run, &trailer)
 }
 
 fn products() -> Result<ExitCode, String> {

@@ -816,5 +816,6 @@ pub(crate) fn audit_value(
         findings,
         report,
         error: None,
+        value: options.keep_value.then_some(value),
     }
 }

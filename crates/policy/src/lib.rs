@@ -186,6 +186,9 @@ pub struct AuditOptions {
     /// fingerprints are stable within one auditor's life only; give a key to compare them
     /// across runs (baselines, code-scanning alerts).
     pub fingerprint_key: Option<FingerprintKey>,
+    /// Keep the parsed body in [`Audit::value`] (off by default), for callers that analyse
+    /// reports further and need not parse them again.
+    pub keep_value: bool,
 }
 
 impl Default for AuditOptions {
@@ -195,6 +198,7 @@ impl Default for AuditOptions {
             typed_report: true,
             limits: Limits::default(),
             fingerprint_key: None,
+            keep_value: false,
         }
     }
 }
@@ -308,6 +312,8 @@ pub struct Audit {
     pub report: Option<Report>,
     /// Why the body could not be audited.
     pub error: Option<AuditError>,
+    /// The parsed body, when [`AuditOptions::keep_value`] is on and the body parsed.
+    pub value: Option<serde_json::Value>,
 }
 
 /// A summary of an [`Audit`], for a collector's accept/reject decision.
@@ -329,6 +335,7 @@ impl Audit {
             findings: Vec::new(),
             report: None,
             error: Some(error),
+            value: None,
         }
     }
 
