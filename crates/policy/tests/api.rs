@@ -283,3 +283,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_parsed_body_is_kept_only_when_asked() {
+    let body = fixture("mattermost/diagnostics-batch-identify.json");
+    let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert!(Auditor::all().audit(&body).value.is_none());
+    let kept = Auditor::all()
+        .with_options(AuditOptions {
+            keep_value: true,
+            ..Default::default()
+        })
+        .audit(&body);
+    assert_eq!(kept.value.as_ref(), Some(&parsed));
+    let broken = Auditor::all()
+        .with_options(AuditOptions {
+            keep_value: true,
+            ..Default::default()
+        })
+        .audit(b"{\"a\": ");
+    assert!(broken.value.is_none() && broken.error.is_some());
+}
