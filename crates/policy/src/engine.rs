@@ -4,6 +4,7 @@ use crate::json::{self, ParseError};
 use crate::policy::{PointerPatterns, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
+use crate::tree::{self, Borrowed, Members, Tree};
 use crate::{Audit, AuditError, AuditOptions, Evidence, Finding};
 use jsonschema::error::ValidationErrorKind;
 use privaudit_detect::{Category, Confidence, Match, Scanner};
@@ -13,7 +14,7 @@ use serde_json::Value;
 /// One report kind, compiled: validator and schema walker.
 pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<Borrowed>,
     shape: Shape,
     required: Vec<String>,
 }
@@ -49,7 +50,8 @@ impl CompiledProduct {
         let mut kinds = Vec::new();
         for kind in product.kinds {
             let schema = kind.schema().to_value();
-            let validator = jsonschema::draft202012::options()
+            let validator = jsonschema::options_for::<Borrowed>()
+                .with_draft(jsonschema::Draft::Draft202012)
                 .with_pattern_options(jsonschema::PatternOptions::regex())
                 .build(&schema)
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
@@ -110,14 +112,14 @@ impl CompiledProduct {
 impl CompiledKind {
     /// How well an object fits this kind, given how many of its members the kind names;
     /// `None` when it cannot be this kind.
-    fn fit(&self, obj: &serde_json::Map<String, Value>, value: &Value, named: i64) -> Option<i64> {
+    fn fit(&self, obj: &Members, value: &Tree, named: i64) -> Option<i64> {
         if named == 0 {
             return None;
         }
         let missing = self
             .required
             .iter()
-            .filter(|r| !obj.contains_key(*r))
+            .filter(|r| tree::get(obj, r).is_none())
             .count() as i64;
         // A body without a required member cannot validate; skip the validator.
         if missing == 0 && self.validator.is_valid(value) {
@@ -455,7 +457,7 @@ impl<'a> Run<'a> {
 
     /// Walks the report; `valid` when it passed validation (then no branch choices are
     /// recorded, since there are no schema errors to explain).
-    pub(crate) fn walk(&mut self, value: &Value, valid: bool) -> Choices {
+    pub(crate) fn walk(&mut self, value: &Tree, valid: bool) -> Choices {
         let kind = self.kind;
         let patterns = &self.product.patterns;
         self.states.clear();
@@ -503,7 +505,7 @@ impl<'a> Run<'a> {
             })
     }
 
-    fn value(&mut self, pointer: &str, v: &Value, class: Option<&str>) {
+    fn value(&mut self, pointer: &str, v: &Tree, class: Option<&str>) {
         let exception = self.exception().filter(|_| !is_empty(v));
         let mut exempt = None;
         if let Some(e) = exception {
@@ -519,8 +521,8 @@ impl<'a> Run<'a> {
                 .find(|c| *c == category)
                 .unwrap_or("credential");
             let text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
+                Tree::String(s) => s.to_string(),
+                other => other.to_value().to_string(),
             };
             let statement = rule.map(|r| r.statement.as_str()).unwrap_or("");
             let message = format!(
@@ -540,7 +542,7 @@ impl<'a> Run<'a> {
             );
             exempt = Some(category);
         }
-        let Value::String(text) = v else { return };
+        let Tree::String(text) = v else { return };
         if text.is_empty() {
             return;
         }
@@ -578,7 +580,7 @@ impl<'a> Run<'a> {
     }
 
     /// Schema errors, refined to the branch the walk chose and masked.
-    pub(crate) fn schema_errors(&mut self, value: &Value, choices: &Choices) {
+    pub(crate) fn schema_errors(&mut self, value: &Tree, choices: &Choices) {
         // A value a detector already explains (a URL where a digest belongs) is not reported
         // again for failing its pattern.
         let detected: Vec<String> = self
@@ -698,12 +700,12 @@ fn label(c: Category) -> &'static str {
     }
 }
 
-fn is_empty(v: &Value) -> bool {
+fn is_empty(v: &Tree) -> bool {
     match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
+        Tree::Null => true,
+        Tree::String(s) => s.is_empty(),
+        Tree::Array(a) => a.is_empty(),
+        Tree::Object(o) => o.is_empty(),
         _ => false,
     }
 }
@@ -748,23 +750,25 @@ pub(crate) fn audit(
             });
         }
     };
-    audit_value(products, index, only, scanner, value, &dups, options)
+    audit_tree(products, index, only, scanner, body, &value, &dups, options)
 }
 
-pub(crate) fn audit_value(
+#[allow(clippy::too_many_arguments)]
+fn audit_tree(
     products: &[CompiledProduct],
     index: &KindIndex,
     only: Option<usize>,
     scanner: &Scanner,
-    value: Value,
+    body: &[u8],
+    value: &Tree,
     dups: &[String],
     options: &AuditOptions,
 ) -> Audit {
     let mut best: Option<(i64, &CompiledProduct, &CompiledKind)> = None;
     if let Some(obj) = value.as_object() {
         let mut named = vec![0i64; index.count];
-        for k in obj.keys() {
-            for &g in index.by_name.get(k.as_str()).map_or(&[][..], Vec::as_slice) {
+        for (k, _) in obj {
+            for &g in index.by_name.get(k.as_ref()).map_or(&[][..], Vec::as_slice) {
                 named[g] += 1;
             }
         }
@@ -773,7 +777,7 @@ pub(crate) fn audit_value(
                 continue;
             }
             for (ki, k) in p.kinds.iter().enumerate() {
-                if let Some(score) = k.fit(obj, &value, named[index.first[pi] + ki])
+                if let Some(score) = k.fit(obj, value, named[index.first[pi] + ki])
                     && best.is_none_or(|(s, ..)| score > s)
                 {
                     best = Some((score, p, k));
@@ -798,15 +802,22 @@ pub(crate) fn audit_value(
     };
     let mut run = Run::new(product, kind, scanner, options);
     run.duplicates(dups);
-    let choices = run.walk(&value, score == i64::MAX);
+    let choices = run.walk(value, score == i64::MAX);
     // `fit` already validated: a perfect score means no schema errors to collect.
     if score != i64::MAX {
-        run.schema_errors(&value, &choices);
+        run.schema_errors(value, &choices);
     }
     let mut findings = run.findings;
     findings.sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
     let report = if options.typed_report && findings.iter().all(|f| f.severity == Severity::Info) {
-        kind.kind.deserialize(&value).ok()
+        // From the body itself, unless duplicates make it differ from the tree.
+        if dups.is_empty() {
+            kind.kind
+                .deserialize(&mut serde_json::Deserializer::from_slice(body))
+                .ok()
+        } else {
+            kind.kind.deserialize(&value.to_value()).ok()
+        }
     } else {
         None
     };
@@ -816,6 +827,6 @@ pub(crate) fn audit_value(
         findings,
         report,
         error: None,
-        value: options.keep_value.then_some(value),
+        value: options.keep_value.then(|| value.to_value()),
     }
 }

@@ -1,8 +1,9 @@
-//! Parses a body into a `serde_json::Value` while recording duplicate object keys, which
-//! serde_json would silently resolve in favour of the last one.
+//! Parses a body into a [`Tree`] that borrows from it, recording duplicate object keys,
+//! which would otherwise be silently resolved in favour of the last one.
 
+use crate::tree::Tree;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -68,14 +69,22 @@ pub(crate) struct ParseLimits {
     pub(crate) max_string: usize,
 }
 
-struct Node<'a> {
+/// Members and items parsed so far, of every open object and array: each container takes
+/// its own off the end when it closes, so it is allocated once, at its final size.
+struct Scratch<'de> {
+    members: RefCell<Vec<(Cow<'de, str>, Tree<'de>)>>,
+    items: RefCell<Vec<Tree<'de>>>,
+}
+
+struct Node<'a, 'de> {
     path: &'a Path<'a>,
     dups: &'a Duplicates,
+    scratch: &'a Scratch<'de>,
     limits: ParseLimits,
     depth: usize,
 }
 
-impl Node<'_> {
+impl Node<'_, '_> {
     fn string<E: serde::de::Error>(&self, len: usize) -> Result<(), E> {
         if len > self.limits.max_string {
             return Err(E::custom(format!(
@@ -97,85 +106,125 @@ impl Node<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Node<'_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+impl<'de> DeserializeSeed<'de> for Node<'_, 'de> {
+    type Value = Tree<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Tree<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Node<'_> {
-    type Value = Value;
+impl<'de> Visitor<'de> for Node<'_, 'de> {
+    type Value = Tree<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
+    fn visit_bool<E>(self, v: bool) -> Result<Tree<'de>, E> {
+        Ok(Tree::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(v.into())
+    fn visit_i64<E>(self, v: i64) -> Result<Tree<'de>, E> {
+        Ok(Tree::Number(v.into()))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(v.into())
+    fn visit_u64<E>(self, v: u64) -> Result<Tree<'de>, E> {
+        Ok(Tree::Number(v.into()))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    fn visit_f64<E>(self, v: f64) -> Result<Tree<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Tree::Null, Tree::Number))
     }
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Tree<'de>, E> {
         self.string(v.len())?;
-        Ok(Value::String(v.to_string()))
+        Ok(Tree::String(Cow::Borrowed(v)))
     }
-    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Value, E> {
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Tree<'de>, E> {
         self.string(v.len())?;
-        Ok(Value::String(v))
+        Ok(Tree::String(Cow::Owned(v.to_string())))
     }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Tree<'de>, E> {
+        self.string(v.len())?;
+        Ok(Tree::String(Cow::Owned(v)))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_unit<E>(self) -> Result<Tree<'de>, E> {
+        Ok(Tree::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tree<'de>, A::Error> {
         self.nest()?;
-        let mut out = Vec::new();
-        loop {
-            let path = Path::Index(self.path, out.len());
+        let start = self.scratch.items.borrow().len();
+        for i in 0.. {
+            let path = Path::Index(self.path, i);
             let node = Node {
                 path: &path,
                 dups: self.dups,
+                scratch: self.scratch,
                 limits: self.limits,
                 depth: self.depth + 1,
             };
             match seq.next_element_seed(node)? {
-                Some(v) => out.push(v),
+                Some(v) => self.scratch.items.borrow_mut().push(v),
                 None => break,
             }
         }
-        Ok(Value::Array(out))
+        let out = self.scratch.items.borrow_mut().drain(start..).collect();
+        Ok(Tree::Array(out))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree<'de>, A::Error> {
         self.nest()?;
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
+        let start = self.scratch.members.borrow().len();
+        while let Some(key) = map.next_key_seed(Name)? {
             self.string(key.len())?;
             let path = Path::Key(self.path, &key);
             let value = map.next_value_seed(Node {
                 path: &path,
                 dups: self.dups,
+                scratch: self.scratch,
                 limits: self.limits,
                 depth: self.depth + 1,
             })?;
-            match out.entry(key) {
-                serde_json::map::Entry::Vacant(e) => {
-                    e.insert(value);
-                }
-                serde_json::map::Entry::Occupied(mut e) => {
-                    let mut pointer = String::new();
-                    Path::Key(self.path, e.key()).pointer(&mut pointer);
-                    self.dups.borrow_mut().push(pointer);
-                    e.insert(value);
-                }
-            }
+            self.scratch.members.borrow_mut().push((key, value));
         }
-        Ok(Value::Object(out))
+        let mut out: Vec<_> = self.scratch.members.borrow_mut().drain(start..).collect();
+        // Sorted and one member per name, the last copy kept; writers usually send names
+        // in order already, which one pass confirms.
+        if !out.windows(2).all(|w| w[0].0 < w[1].0) {
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            out.dedup_by(|later, kept| {
+                if later.0 != kept.0 {
+                    return false;
+                }
+                let mut pointer = String::new();
+                Path::Key(self.path, &later.0).pointer(&mut pointer);
+                self.dups.borrow_mut().push(pointer);
+                std::mem::swap(later, kept);
+                true
+            });
+        }
+        Ok(Tree::Object(out))
+    }
+}
+
+/// A member name, borrowed when it holds no escapes.
+struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
     }
 }
 
@@ -218,14 +267,22 @@ impl fmt::Display for ParseError {
     }
 }
 
-/// Parses `body`; returns the value (last member wins, as in serde_json) and the pointers of
+/// Parses `body`; returns the tree (last member wins, as in serde_json) and the pointers of
 /// duplicate members. serde_json's recursion limit (128 levels) bounds nesting.
-pub(crate) fn parse(body: &[u8], limits: ParseLimits) -> Result<(Value, Vec<String>), ParseError> {
+pub(crate) fn parse(
+    body: &[u8],
+    limits: ParseLimits,
+) -> Result<(Tree<'_>, Vec<String>), ParseError> {
     let dups = Duplicates::default();
+    let scratch = Scratch {
+        members: RefCell::default(),
+        items: RefCell::default(),
+    };
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = Node {
         path: &Path::Root,
         dups: &dups,
+        scratch: &scratch,
         limits,
         depth: 0,
     }
@@ -294,8 +351,28 @@ mod tests {
             L,
         )
         .unwrap();
-        assert_eq!(v["a"], 3);
-        assert_eq!(dups, ["/b/c~1d", "/a", "/l/0/x"]);
+        // The last copy wins; the rest is sorted by name.
+        assert_eq!(
+            v.to_value(),
+            serde_json::json!({"a": 3, "b": {"c/d": 2}, "l": [{"x": 1}]})
+        );
+        // Each object reports its duplicates when it closes.
+        assert_eq!(dups, ["/b/c~1d", "/l/0/x", "/a"]);
+        let (v, dups) = parse(br#"{"k":1,"k":2,"k":3}"#, L).unwrap();
+        assert_eq!(v.to_value(), serde_json::json!({"k": 3}));
+        assert_eq!(dups, ["/k", "/k"]);
+    }
+
+    #[test]
+    fn strings_without_escapes_are_borrowed() {
+        let (v, _) = parse(br#"{"plain":"text","esc\u0061ped":"a\nb"}"#, L).unwrap();
+        let Tree::Object(members) = v else { panic!() };
+        let [(k1, v1), (k2, v2)] = members.as_slice() else {
+            panic!("{members:?}")
+        };
+        assert_eq!((k1.as_ref(), k2.as_ref()), ("escaped", "plain"));
+        assert!(matches!(k1, Cow::Owned(_)) && matches!(v1, Tree::String(Cow::Owned(_))));
+        assert!(matches!(k2, Cow::Borrowed(_)) && matches!(v2, Tree::String(Cow::Borrowed(_))));
     }
 
     #[test]

@@ -56,6 +56,7 @@ mod json;
 mod policy;
 mod redact;
 mod shape;
+mod tree;
 
 pub use policy::{CATEGORIES, Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};

@@ -10,15 +10,16 @@
 //! instance-dependent sets are merged once into a shared, read-mostly cache.
 
 use crate::json::{push_escaped, push_index};
+use crate::tree::{self, Tree};
 use foldhash::HashMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// What the walk reports.
 pub(crate) enum Event<'v> {
     /// A value, with the privacy class that applies to it.
     Value {
         pointer: &'v str,
-        value: &'v Value,
+        value: &'v Tree<'v>,
         class: Option<&'v str>,
     },
     /// An object key that is data rather than a schema-declared name (a map key or an
@@ -76,7 +77,20 @@ impl Children {
 }
 
 /// The JSON type of a value as an index, telling integers from other numbers.
-fn type_index(v: &Value) -> usize {
+fn type_index(v: &Tree) -> usize {
+    match v {
+        Tree::Null => 0,
+        Tree::Bool(_) => 1,
+        Tree::Number(n) if n.is_i64() || n.is_u64() => 2,
+        Tree::Number(_) => 3,
+        Tree::String(_) => 4,
+        Tree::Array(_) => 5,
+        Tree::Object(_) => 6,
+    }
+}
+
+/// The same index for a `serde_json::Value`.
+fn value_type_index(v: &Value) -> usize {
     match v {
         Value::Null => 0,
         Value::Bool(_) => 1,
@@ -89,15 +103,15 @@ fn type_index(v: &Value) -> usize {
 }
 
 /// One value of each type, to resolve a type-determined applicable set.
-fn example_of(index: usize) -> Value {
+fn example_of(index: usize) -> Tree<'static> {
     match index {
-        0 => Value::Null,
-        1 => Value::Bool(false),
-        2 => Value::from(0),
-        3 => Value::from(0.5),
-        4 => Value::String(String::new()),
-        5 => Value::Array(Vec::new()),
-        _ => Value::Object(Map::new()),
+        0 => Tree::Null,
+        1 => Tree::Bool(false),
+        2 => Tree::Number(0.into()),
+        3 => Tree::Number(serde_json::Number::from_f64(0.5).unwrap_or(0.into())),
+        4 => Tree::String("".into()),
+        5 => Tree::Array(Vec::new()),
+        _ => Tree::Object(Vec::new()),
     }
 }
 
@@ -291,7 +305,7 @@ impl Shape {
     /// The root object's declared member names (for picking a kind by shape).
     pub(crate) fn root_properties(&self) -> Vec<&str> {
         let mut app = Vec::new();
-        let empty = Value::Object(Map::new());
+        let empty = Tree::Object(Vec::new());
         self.applicable(0, &empty, false, "", &mut app, &mut None, 0);
         app.iter()
             .flat_map(|&id| self.nodes[id].properties.iter().map(|(k, _)| k.as_str()))
@@ -303,7 +317,7 @@ impl Shape {
     fn applicable(
         &self,
         id: Id,
-        inst: &Value,
+        inst: &Tree,
         valid: bool,
         ip: &str,
         out: &mut Vec<Id>,
@@ -316,21 +330,21 @@ impl Shape {
         out.push(id);
         let n = &self.nodes[id];
         // Tag tests of one property in a row look the property up once.
-        let mut looked_up: Option<(&str, Option<&Value>)> = None;
+        let mut looked_up: Option<(&str, Option<&Tree>)> = None;
         for &a in &n.always {
-            if let (Some((prop, want)), Value::Object(m)) = (&self.nodes[a].tag, inst)
+            if let (Some((prop, want)), Tree::Object(m)) = (&self.nodes[a].tag, inst)
                 && depth < MAX_DEPTH
             {
                 let have = match looked_up {
                     Some((p, v)) if p == prop => v,
                     _ => {
-                        let v = m.get(prop);
+                        let v = tree::get(m, prop);
                         looked_up = Some((prop, v));
                         v
                     }
                 };
                 out.push(a);
-                if have == Some(want)
+                if have.is_some_and(|h| h.same(want))
                     && let Some((_, Some(then), _)) = self.nodes[a].cond
                 {
                     self.applicable(then, inst, valid, ip, out, choices, depth + 2);
@@ -341,9 +355,8 @@ impl Shape {
         }
         for ((_, bs), tag) in n.branches.iter().zip(&n.branch_tags) {
             let chosen = match (tag, inst) {
-                (Some((prop, lists)), Value::Object(m)) if valid => m
-                    .get(prop)
-                    .and_then(|v| lists.iter().position(|l| l.contains(v)))
+                (Some((prop, lists)), Tree::Object(m)) if valid => tree::get(m, prop)
+                    .and_then(|v| lists.iter().position(|l| l.iter().any(|x| v.same(x))))
                     .map(|i| bs[i]),
                 _ => bs.iter().copied().find(|&b| self.fits(b, inst, 0)),
             };
@@ -363,7 +376,7 @@ impl Shape {
     }
 
     /// Whether the value's JSON type is one the node (or what it always applies) allows.
-    fn type_fits(&self, id: Id, inst: &Value, depth: usize) -> bool {
+    fn type_fits(&self, id: Id, inst: &Tree, depth: usize) -> bool {
         if depth > 16 {
             return true;
         }
@@ -373,7 +386,7 @@ impl Shape {
 
     /// A cheap structural match on the keywords that tell branches apart: `type`, `const`,
     /// `enum`, `required` and the same on present properties.
-    fn fits(&self, id: Id, inst: &Value, depth: usize) -> bool {
+    fn fits(&self, id: Id, inst: &Tree, depth: usize) -> bool {
         if depth > 16 {
             return true;
         }
@@ -381,18 +394,21 @@ impl Shape {
         if !n.admits_type(inst) {
             return false;
         }
-        if n.konst.as_ref().is_some_and(|c| c != inst) {
+        if n.konst.as_ref().is_some_and(|c| !inst.same(c)) {
             return false;
         }
-        if n.enumeration.as_ref().is_some_and(|e| !e.contains(inst)) {
+        if n.enumeration
+            .as_ref()
+            .is_some_and(|e| !e.iter().any(|x| inst.same(x)))
+        {
             return false;
         }
-        if let Value::Object(m) = inst {
-            if !n.required.iter().all(|k| m.contains_key(k)) {
+        if let Tree::Object(m) = inst {
+            if !n.required.iter().all(|k| tree::get(m, k).is_some()) {
                 return false;
             }
             for (k, ps) in &n.properties {
-                if let Some(v) = m.get(k)
+                if let Some(v) = tree::get(m, k)
                     && !self.fits(*ps, v, depth + 1)
                 {
                     return false;
@@ -411,7 +427,7 @@ impl Shape {
     /// most reports have none to explain.
     pub(crate) fn walk(
         &self,
-        inst: &Value,
+        inst: &Tree,
         valid: bool,
         record_choices: bool,
         visit: &mut dyn FnMut(Event<'_>),
@@ -423,6 +439,7 @@ impl Shape {
             visit,
             valid,
             choices: record_choices.then_some(&mut choices),
+            scratch: Vec::new(),
         };
         walker.node(&self.root_children, inst, None, 0);
         choices
@@ -432,48 +449,56 @@ impl Shape {
 impl Shape {
     /// The merge of an applicable set, from the cache when it was met before; merged into
     /// `fresh` when the cache has no room for it.
-    fn merged<'s>(&'s self, app: Vec<Id>, fresh: &'s mut Option<Merged>) -> &'s Merged {
+    fn merged<'s>(&'s self, app: &[Id], fresh: &'s mut Option<Merged>) -> &'s Merged {
         use std::hash::BuildHasher;
-        let hash = foldhash::fast::FixedState::default().hash_one(&app) as usize;
+        let hash = foldhash::fast::FixedState::default().hash_one(app) as usize;
         for probe in 0..CACHE_PROBES {
             let slot = &self.cache[hash.wrapping_add(probe) % CACHE_SLOTS];
             if let Some((set, m)) = slot.get() {
-                if *set == app {
+                if set == app {
                     return m;
                 }
                 continue;
             }
             // Another thread may claim the slot first, for this set or another.
-            let (set, m) = slot.get_or_init(|| (app.clone(), merge(&self.nodes, &app)));
-            if *set == app {
+            let (set, m) = slot.get_or_init(|| (app.to_vec(), merge(&self.nodes, app)));
+            if set == app {
                 return m;
             }
         }
-        fresh.insert(merge(&self.nodes, &app))
+        fresh.insert(merge(&self.nodes, app))
     }
 }
 
 impl Node {
     /// Whether the node's own `type` keyword admits the value.
-    fn admits_type(&self, inst: &Value) -> bool {
+    fn admits_type(&self, inst: &Tree) -> bool {
+        let index = type_index(inst);
         self.types
             .as_ref()
-            .is_none_or(|t| t.is_empty() || t.iter().any(|t| type_is(t, inst)))
+            .is_none_or(|t| t.is_empty() || t.iter().any(|t| type_named(t, index)))
+    }
+}
+
+/// Whether a value of type index `index` (see [`type_index`]) has the JSON Schema type
+/// `name` (an unknown name admits anything). Integers are told from other numbers as
+/// serde_json stores them.
+fn type_named(name: &str, index: usize) -> bool {
+    match name {
+        "null" => index == 0,
+        "boolean" => index == 1,
+        "integer" => index == 2,
+        "number" => index == 2 || index == 3,
+        "string" => index == 4,
+        "array" => index == 5,
+        "object" => index == 6,
+        _ => true,
     }
 }
 
 /// Whether `inst` has the JSON Schema type `name` (an unknown name admits anything).
 pub fn type_is(name: &str, inst: &Value) -> bool {
-    match name {
-        "null" => inst.is_null(),
-        "boolean" => inst.is_boolean(),
-        "integer" => inst.is_i64() || inst.is_u64(),
-        "number" => inst.is_number(),
-        "string" => inst.is_string(),
-        "array" => inst.is_array(),
-        "object" => inst.is_object(),
-        _ => true,
-    }
+    type_named(name, value_type_index(inst))
 }
 
 /// The values `fits` lets through at node `id`, when they are few: its `const`, its `enum`,
@@ -692,6 +717,8 @@ struct Walker<'a, 'c> {
     /// The instance passed validation.
     valid: bool,
     choices: Option<&'c mut Choices>,
+    /// The applicable set being collected (see [`Walker::node`]).
+    scratch: Vec<Id>,
 }
 
 impl<'a> Walker<'a, '_> {
@@ -700,7 +727,7 @@ impl<'a> Walker<'a, '_> {
     fn resolve(
         &mut self,
         id: Id,
-        inst: &Value,
+        inst: &Tree,
         depth: usize,
     ) -> Option<(&'a Merged, Option<&'a str>)> {
         let shape: &'a Shape = self.shape;
@@ -735,7 +762,7 @@ impl<'a> Walker<'a, '_> {
         Some((m, n.class.as_deref().or(c)))
     }
 
-    fn node(&mut self, schemas: &Children, inst: &Value, inherited: Option<&str>, depth: usize) {
+    fn node(&mut self, schemas: &Children, inst: &Tree, inherited: Option<&str>, depth: usize) {
         let shape = self.shape;
         let mut fresh = None;
         let mut wrapper_class = None;
@@ -760,7 +787,9 @@ impl<'a> Walker<'a, '_> {
                 })
             }
             ids => {
-                let mut app = Vec::new();
+                // One buffer for the whole walk: the set is only needed until it is merged.
+                let mut app = std::mem::take(&mut self.scratch);
+                app.clear();
                 for &id in ids {
                     shape.applicable(
                         id,
@@ -772,7 +801,9 @@ impl<'a> Walker<'a, '_> {
                         0,
                     );
                 }
-                shape.merged(app, &mut fresh)
+                let m = shape.merged(&app, &mut fresh);
+                self.scratch = app;
+                m
             }
         };
         let class = wrapper_class.or(m.class.as_deref()).or(inherited);
@@ -786,14 +817,14 @@ impl<'a> Walker<'a, '_> {
         }
         let len = self.pointer.len();
         match inst {
-            Value::Object(members) => {
+            Tree::Object(members) => {
                 for (k, v) in members {
                     self.pointer.push('/');
                     push_escaped(&mut self.pointer, k);
                     (self.visit)(Event::Enter {
                         segment: &self.pointer[len + 1..],
                     });
-                    let (child, named) = match m.properties.get(k.as_str()) {
+                    let (child, named) = match m.properties.get(k.as_ref()) {
                         Some(children) => (children, true),
                         None => (&m.additional, false),
                     };
@@ -821,7 +852,7 @@ impl<'a> Walker<'a, '_> {
                     self.pointer.truncate(len);
                 }
             }
-            Value::Array(items) => {
+            Tree::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
                     self.pointer.push('/');
                     push_index(&mut self.pointer, i);
@@ -846,7 +877,7 @@ mod tests {
     /// Every event of a walk, as text.
     fn events(shape: &Shape, v: &Value, valid: bool) -> Vec<String> {
         let mut out = Vec::new();
-        shape.walk(v, valid, false, &mut |e| {
+        shape.walk(&Tree::from_value(v), valid, false, &mut |e| {
             out.push(match e {
                 Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
                 Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
@@ -901,7 +932,8 @@ mod tests {
     /// tag in valid bodies) change how fast the
     /// applicable schemas are found, never which: a walk with them gives the same events as
     /// the general path, on every fixture and on each with any one node given another type
-    /// or another tag.
+    /// or another tag. On the same bodies, validating the parsed tree gives the verdict and
+    /// the errors that validating a `serde_json::Value` does.
     #[test]
     fn shortcuts_agree_with_the_general_path() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
@@ -915,6 +947,11 @@ mod tests {
                 n.branch_tags.iter_mut().for_each(|t| *t = None);
             }
             let validator = jsonschema::draft202012::options()
+                .with_pattern_options(jsonschema::PatternOptions::regex())
+                .build(&kind.schema().to_value())
+                .unwrap();
+            let on_tree = jsonschema::options_for::<tree::Borrowed>()
+                .with_draft(jsonschema::Draft::Draft202012)
                 .with_pattern_options(jsonschema::PatternOptions::regex())
                 .build(&kind.schema().to_value())
                 .unwrap();
@@ -956,6 +993,19 @@ mod tests {
                 for v in &variants {
                     let valid = validator.is_valid(v);
                     valid_bodies += usize::from(valid);
+                    // The parsed tree validates as the value does, error for error.
+                    let t = Tree::from_value(v);
+                    assert_eq!(on_tree.is_valid(&t), valid, "{}", file.display());
+                    let errors = |it: jsonschema::ErrorIterator<'_>| {
+                        it.map(|e| format!("{} {} {}", e.instance_path(), e.schema_path(), e))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(
+                        errors(on_tree.iter_errors(&t)),
+                        errors(validator.iter_errors(v)),
+                        "{}",
+                        file.display()
+                    );
                     assert_eq!(
                         events(&fast, v, valid),
                         events(&general, v, false),

@@ -304,3 +304,56 @@ fn the_parsed_body_is_kept_only_when_asked() {
         .audit(b"{\"a\": ");
     assert!(broken.value.is_none() && broken.error.is_some());
 }
+
+/// Every fixture under `fixtures/`, recursively.
+fn all_fixture_bodies() -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(format!(
+        "{}/../../fixtures",
+        env!("CARGO_MANIFEST_DIR")
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+/// The typed report is read from the body, and equals the one read from a parsed value;
+/// with duplicate members, from the last copy of each, as the audit sees them.
+#[test]
+fn typed_reports_match_the_audited_body() {
+    let mut typed = 0;
+    for (path, body) in all_fixture_bodies() {
+        let audit = Auditor::all().audit(&body);
+        let Some(report) = audit.report else { continue };
+        let kind = audit.kind.unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            Some(&report),
+            kind.deserialize(&value).ok().as_ref(),
+            "{path}"
+        );
+        typed += 1;
+    }
+    assert!(typed >= 10, "only {typed} typed reports");
+
+    // A duplicate member is a finding above info, so no typed report; told apart from the
+    // clean body by that finding alone.
+    let body = fixture("kopano/survey-8.7.json");
+    let text = String::from_utf8(body).unwrap();
+    let doubled = text.replacen('{', "{\"version\": \"x\", ", 1);
+    let audit = Auditor::all().audit(doubled.as_bytes());
+    assert!(
+        audit.findings.iter().any(|f| f.category == "duplicate_key"),
+        "{:?}",
+        audit.findings
+    );
+    assert!(audit.report.is_none());
+}
