@@ -9,7 +9,8 @@ use std::fmt;
 
 /// Appends one pointer segment, escaped (RFC 6901).
 pub(crate) fn push_escaped(out: &mut String, segment: &str) {
-    if memchr::memchr2(b'~', b'/', segment.as_bytes()).is_some() {
+    // Member names are short: a plain loop beats setting up a vector search.
+    if segment.bytes().any(|b| b == b'~' || b == b'/') {
         out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
     } else {
         out.push_str(segment);
@@ -163,7 +164,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
                 None => break,
             }
         }
-        let out = self.scratch.items.borrow_mut().drain(start..).collect();
+        let out = self.scratch.items.borrow_mut().split_off(start);
         Ok(Tree::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree<'de>, A::Error> {
@@ -181,7 +182,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
             })?;
             self.scratch.members.borrow_mut().push((key, value));
         }
-        let mut out: Vec<_> = self.scratch.members.borrow_mut().drain(start..).collect();
+        let mut out = self.scratch.members.borrow_mut().split_off(start);
         // Sorted and one member per name, the last copy kept; writers usually send names
         // in order already, which one pass confirms.
         if !out.windows(2).all(|w| w[0].0 < w[1].0) {
@@ -278,17 +279,26 @@ pub(crate) fn parse(
         members: RefCell::default(),
         items: RefCell::default(),
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = Node {
+    let root = Node {
         path: &Path::Root,
         dups: &dups,
         scratch: &scratch,
         limits,
         depth: 0,
-    }
-    .deserialize(&mut de)
-    .and_then(|v| de.end().map(|()| v))
-    .map_err(|e| {
+    };
+    // Text checked as UTF-8 once, as a whole, is not checked again string by string; a body
+    // that fails the check is parsed from bytes, which says where it fails.
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            root.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+        }
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            root.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+        }
+    };
+    let value = parsed.map_err(|e| {
         let message = e.to_string();
         // serde_json appends " at line L column C"; keep the message without it.
         let message = message

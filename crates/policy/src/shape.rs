@@ -53,7 +53,10 @@ struct Merged {
     key_class: Option<String>,
     closed: bool,
     unlisted: bool,
-    properties: HashMap<String, Children>,
+    /// Member names, to their place in `children`: kept apart so a lookup probes a small
+    /// table.
+    properties: HashMap<Box<str>, u32>,
+    children: Vec<Children>,
     additional: Children,
     items: Children,
 }
@@ -701,7 +704,12 @@ fn merge(nodes: &[Node], set: &[Id]) -> Merged {
         m.closed |= n.closed;
         m.unlisted |= n.unlisted;
         for (k, p) in &n.properties {
-            m.properties.entry(k.clone()).or_default().ids.push(*p);
+            let next = m.children.len() as u32;
+            let i = *m.properties.entry(k.as_str().into()).or_insert(next) as usize;
+            if i == m.children.len() {
+                m.children.push(Children::default());
+            }
+            m.children[i].ids.push(*p);
         }
         m.additional.ids.extend(n.additional);
         m.items.ids.extend(n.items);
@@ -825,7 +833,7 @@ impl<'a> Walker<'a, '_> {
                         segment: &self.pointer[len + 1..],
                     });
                     let (child, named) = match m.properties.get(k.as_ref()) {
-                        Some(children) => (children, true),
+                        Some(&i) => (&m.children[i as usize], true),
                         None => (&m.additional, false),
                     };
                     let undeclared = !named && (m.closed || m.unlisted);
