@@ -4,7 +4,7 @@ use crate::json::{self, ParseError};
 use crate::policy::{PointerPatterns, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
-use crate::tree::{self, Borrowed, Members, Tree};
+use crate::tree::{Borrowed, Members, Tree};
 use crate::{Audit, AuditError, AuditOptions, Evidence, Finding};
 use jsonschema::error::ValidationErrorKind;
 use privaudit_detect::{Category, Confidence, Match, Scanner};
@@ -57,7 +57,7 @@ impl CompiledProduct {
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
             let shape = Shape::new(schema);
 
-            let required = shape
+            let mut required: Vec<String> = shape
                 .root()
                 .get("required")
                 .and_then(Value::as_array)
@@ -68,6 +68,9 @@ impl CompiledProduct {
                         .collect()
                 })
                 .unwrap_or_default();
+            // Counted against the body's (unique) member names.
+            required.sort();
+            required.dedup();
             kinds.push(CompiledKind {
                 kind,
                 validator,
@@ -110,17 +113,13 @@ impl CompiledProduct {
 }
 
 impl CompiledKind {
-    /// How well an object fits this kind, given how many of its members the kind names;
-    /// `None` when it cannot be this kind.
-    fn fit(&self, obj: &Members, value: &Tree, named: i64) -> Option<i64> {
+    /// How well an object fits this kind, given how many of its members the kind names and
+    /// how many of the members it requires are there; `None` when it cannot be this kind.
+    fn fit(&self, obj: &Members, value: &Tree, named: i64, required: i64) -> Option<i64> {
         if named == 0 {
             return None;
         }
-        let missing = self
-            .required
-            .iter()
-            .filter(|r| tree::get(obj, r).is_none())
-            .count() as i64;
+        let missing = self.required.len() as i64 - required;
         // A body without a required member cannot validate; skip the validator.
         if missing == 0 && self.validator.is_valid(value) {
             return Some(i64::MAX);
@@ -130,10 +129,13 @@ impl CompiledKind {
     }
 }
 
-/// Which report kinds declare each root member name, over every compiled product, so that
-/// picking a kind costs one lookup per member of the body, not one per member and kind.
+/// Which report kinds declare or require each root member name, over every compiled
+/// product, so that picking a kind costs one lookup per member of the body, not one per
+/// member and kind.
 pub(crate) struct KindIndex {
-    by_name: foldhash::HashMap<String, Vec<usize>>,
+    /// Per name: the kinds that name it, each with whether it declares and whether it
+    /// requires the name.
+    by_name: foldhash::HashMap<String, Vec<(usize, bool, bool)>>,
     /// The number of the first kind of each product.
     first: Vec<usize>,
     count: usize,
@@ -149,11 +151,21 @@ impl KindIndex {
         for p in products {
             index.first.push(index.count);
             for k in &p.kinds {
-                for name in k.shape.root_properties() {
+                let declared = k
+                    .shape
+                    .root_properties()
+                    .into_iter()
+                    .map(|n| (n, true, false));
+                let required = k.required.iter().map(|n| (n.as_str(), false, true));
+                for (name, declares, requires) in declared.chain(required) {
                     let kinds = index.by_name.entry(name.to_string()).or_default();
                     // A name declared twice (through two `allOf` members) counts once.
-                    if kinds.last() != Some(&index.count) {
-                        kinds.push(index.count);
+                    match kinds.last_mut() {
+                        Some((g, d, r)) if *g == index.count => {
+                            *d |= declares;
+                            *r |= requires;
+                        }
+                        _ => kinds.push((index.count, declares, requires)),
                     }
                 }
                 index.count += 1;
@@ -766,10 +778,15 @@ fn audit_tree(
 ) -> Audit {
     let mut best: Option<(i64, &CompiledProduct, &CompiledKind)> = None;
     if let Some(obj) = value.as_object() {
+        // Member names are unique in the tree, so each counts once.
         let mut named = vec![0i64; index.count];
+        let mut required = vec![0i64; index.count];
         for (k, _) in obj {
-            for &g in index.by_name.get(k.as_ref()).map_or(&[][..], Vec::as_slice) {
-                named[g] += 1;
+            for &(g, declares, requires) in
+                index.by_name.get(k.as_ref()).map_or(&[][..], Vec::as_slice)
+            {
+                named[g] += i64::from(declares);
+                required[g] += i64::from(requires);
             }
         }
         'products: for (pi, p) in products.iter().enumerate() {
@@ -777,7 +794,8 @@ fn audit_tree(
                 continue;
             }
             for (ki, k) in p.kinds.iter().enumerate() {
-                if let Some(score) = k.fit(obj, value, named[index.first[pi] + ki])
+                let g = index.first[pi] + ki;
+                if let Some(score) = k.fit(obj, value, named[g], required[g])
                     && best.is_none_or(|(s, ..)| score > s)
                 {
                     best = Some((score, p, k));
