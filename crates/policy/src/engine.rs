@@ -11,10 +11,15 @@ use privaudit_detect::{Category, Confidence, Match, Scanner};
 use privaudit_reports::ReportKind;
 use serde_json::Value;
 
-/// One report kind, compiled: validator and schema walker.
+/// One report kind, compiled: validators and schema walker.
 pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
+    /// Decides validity on the parsed tree.
     validator: jsonschema::Validator<Borrowed>,
+    /// Lists the errors of an invalid body, on a `serde_json::Value` built from the tree:
+    /// each error holds its instance, which the tree would copy error by error (a root error
+    /// copies the whole body), and the value lends. Compiled when first needed.
+    explainer: std::sync::OnceLock<Result<jsonschema::Validator, String>>,
     shape: Shape,
     required: Vec<String>,
 }
@@ -74,6 +79,7 @@ impl CompiledProduct {
             kinds.push(CompiledKind {
                 kind,
                 validator,
+                explainer: std::sync::OnceLock::new(),
                 shape,
                 required,
             });
@@ -602,7 +608,16 @@ impl<'a> Run<'a> {
             .map(|f| f.pointer.clone())
             .collect();
         let mut out: Vec<(String, String)> = Vec::new();
-        for error in self.kind.validator.iter_errors(value) {
+        let value = value.to_value();
+        let explainer = self.kind.explainer.get_or_init(|| {
+            jsonschema::draft202012::options()
+                .with_pattern_options(jsonschema::PatternOptions::regex())
+                .build(self.kind.shape.root())
+                .map_err(|e| e.to_string())
+        });
+        // It compiles: the same schema did for the tree.
+        let Ok(explainer) = explainer else { return };
+        for error in explainer.iter_errors(&value) {
             collect(&error, choices, &mut out, 0);
         }
         out.sort();
