@@ -539,7 +539,7 @@ impl<'a> Run<'a> {
                 .find(|c| *c == category)
                 .unwrap_or("credential");
             let text = match v {
-                Tree::String(s) => s.to_string(),
+                Tree::String(s) => (*s).to_string(),
                 other => other.to_value().to_string(),
             };
             let statement = rule.map(|r| r.statement.as_str()).unwrap_or("");
@@ -761,23 +761,39 @@ pub(crate) fn audit(
         max_depth: limits.max_depth,
         max_string: limits.max_string_bytes,
     };
-    let (value, dups) = match json::parse(body, parse_limits) {
-        Ok(x) => x,
-        Err(ParseError {
-            message,
-            line,
-            column,
-            byte,
-        }) => {
-            return Audit::failed(AuditError::Syntax {
+    ARENA.with_borrow_mut(|arena| {
+        let audit = match json::parse(body, arena, parse_limits) {
+            Ok((value, dups)) => {
+                audit_tree(products, index, only, scanner, body, &value, &dups, options)
+            }
+            Err(ParseError {
                 message,
                 line,
                 column,
                 byte,
-            });
+            }) => Audit::failed(AuditError::Syntax {
+                message,
+                line,
+                column,
+                byte,
+            }),
+        };
+        // The next body reuses the memory, unless a large one left much of it behind.
+        if arena.allocated_bytes() > ARENA_KEPT_BYTES {
+            *arena = bumpalo::Bump::new();
+        } else {
+            arena.reset();
         }
-    };
-    audit_tree(products, index, only, scanner, body, &value, &dups, options)
+        audit
+    })
+}
+
+/// How much arena memory a thread keeps between bodies.
+const ARENA_KEPT_BYTES: usize = 1 << 20;
+
+thread_local! {
+    /// Where this thread's parsed bodies live while they are audited.
+    static ARENA: std::cell::RefCell<bumpalo::Bump> = Default::default();
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -797,9 +813,7 @@ fn audit_tree(
         let mut named = vec![0i64; index.count];
         let mut required = vec![0i64; index.count];
         for (k, _) in obj {
-            for &(g, declares, requires) in
-                index.by_name.get(k.as_ref()).map_or(&[][..], Vec::as_slice)
-            {
+            for &(g, declares, requires) in index.by_name.get(*k).map_or(&[][..], Vec::as_slice) {
                 named[g] += i64::from(declares);
                 required[g] += i64::from(requires);
             }

@@ -2,8 +2,8 @@
 //! which would otherwise be silently resolved in favour of the last one.
 
 use crate::tree::Tree;
+use bumpalo::Bump;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -70,10 +70,11 @@ pub(crate) struct ParseLimits {
     pub(crate) max_string: usize,
 }
 
-/// Members and items parsed so far, of every open object and array: each container takes
-/// its own off the end when it closes, so it is allocated once, at its final size.
+/// Members and items parsed so far, of every open object and array: each container moves
+/// its own off the end into the arena when it closes, at its final size.
 struct Scratch<'de> {
-    members: RefCell<Vec<(Cow<'de, str>, Tree<'de>)>>,
+    arena: &'de Bump,
+    members: RefCell<Vec<(&'de str, Tree<'de>)>>,
     items: RefCell<Vec<Tree<'de>>>,
 }
 
@@ -134,15 +135,11 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
     }
     fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Tree<'de>, E> {
         self.string(v.len())?;
-        Ok(Tree::String(Cow::Borrowed(v)))
+        Ok(Tree::String(v))
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Tree<'de>, E> {
         self.string(v.len())?;
-        Ok(Tree::String(Cow::Owned(v.to_string())))
-    }
-    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Tree<'de>, E> {
-        self.string(v.len())?;
-        Ok(Tree::String(Cow::Owned(v)))
+        Ok(Tree::String(self.scratch.arena.alloc_str(v)))
     }
     fn visit_unit<E>(self) -> Result<Tree<'de>, E> {
         Ok(Tree::Null)
@@ -164,15 +161,19 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
                 None => break,
             }
         }
-        let out = self.scratch.items.borrow_mut().split_off(start);
+        let mut items = self.scratch.items.borrow_mut();
+        let out = self
+            .scratch
+            .arena
+            .alloc_slice_fill_iter(items.drain(start..));
         Ok(Tree::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tree<'de>, A::Error> {
         self.nest()?;
         let start = self.scratch.members.borrow().len();
-        while let Some(key) = map.next_key_seed(Name)? {
+        while let Some(key) = map.next_key_seed(Name(self.scratch.arena))? {
             self.string(key.len())?;
-            let path = Path::Key(self.path, &key);
+            let path = Path::Key(self.path, key);
             let value = map.next_value_seed(Node {
                 path: &path,
                 dups: self.dups,
@@ -182,50 +183,56 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
             })?;
             self.scratch.members.borrow_mut().push((key, value));
         }
-        let mut out = self.scratch.members.borrow_mut().split_off(start);
+        let mut members = self.scratch.members.borrow_mut();
         // Sorted and one member per name, the last copy kept; writers usually send names
         // in order already, which one pass confirms.
-        if !out.windows(2).all(|w| w[0].0 < w[1].0) {
-            out.sort_by(|a, b| a.0.cmp(&b.0));
-            out.dedup_by(|later, kept| {
-                if later.0 != kept.0 {
-                    return false;
+        if !members[start..].windows(2).all(|w| w[0].0 < w[1].0) {
+            members[start..].sort_by(|a, b| a.0.cmp(b.0));
+            let mut kept = start;
+            for i in start..members.len() {
+                if members
+                    .get(i + 1)
+                    .is_some_and(|next| next.0 == members[i].0)
+                {
+                    let mut pointer = String::new();
+                    Path::Key(self.path, members[i].0).pointer(&mut pointer);
+                    self.dups.borrow_mut().push(pointer);
+                    continue;
                 }
-                let mut pointer = String::new();
-                Path::Key(self.path, &later.0).pointer(&mut pointer);
-                self.dups.borrow_mut().push(pointer);
-                std::mem::swap(later, kept);
-                true
-            });
+                members.swap(kept, i);
+                kept += 1;
+            }
+            members.truncate(kept);
         }
+        let out = self
+            .scratch
+            .arena
+            .alloc_slice_fill_iter(members.drain(start..));
         Ok(Tree::Object(out))
     }
 }
 
-/// A member name, borrowed when it holds no escapes.
-struct Name;
+/// A member name, borrowed when it holds no escapes and copied into the arena when it does.
+struct Name<'de>(&'de Bump);
 
-impl<'de> DeserializeSeed<'de> for Name {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+impl<'de> DeserializeSeed<'de> for Name<'de> {
+    type Value = &'de str;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<&'de str, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> Visitor<'de> for Name {
-    type Value = Cow<'de, str>;
+impl<'de> Visitor<'de> for Name<'de> {
+    type Value = &'de str;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Borrowed(v))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<&'de str, E> {
+        Ok(v)
     }
-    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v))
+    fn visit_str<E>(self, v: &str) -> Result<&'de str, E> {
+        Ok(self.0.alloc_str(v))
     }
 }
 
@@ -270,12 +277,14 @@ impl fmt::Display for ParseError {
 
 /// Parses `body`; returns the tree (last member wins, as in serde_json) and the pointers of
 /// duplicate members. serde_json's recursion limit (128 levels) bounds nesting.
-pub(crate) fn parse(
-    body: &[u8],
+pub(crate) fn parse<'a>(
+    body: &'a [u8],
+    arena: &'a Bump,
     limits: ParseLimits,
-) -> Result<(Tree<'_>, Vec<String>), ParseError> {
+) -> Result<(Tree<'a>, Vec<String>), ParseError> {
     let dups = Duplicates::default();
     let scratch = Scratch {
+        arena,
         members: RefCell::default(),
         items: RefCell::default(),
     };
@@ -318,6 +327,15 @@ pub(crate) fn parse(
 mod tests {
     use super::*;
 
+    /// Parses into a fresh arena, as a `serde_json::Value`.
+    fn parsed(
+        body: &[u8],
+        limits: ParseLimits,
+    ) -> Result<(serde_json::Value, Vec<String>), ParseError> {
+        let arena = Bump::new();
+        parse(body, &arena, limits).map(|(t, dups)| (t.to_value(), dups))
+    }
+
     const L: ParseLimits = ParseLimits {
         max_depth: 128,
         max_string: 1 << 20,
@@ -329,19 +347,19 @@ mod tests {
             max_depth: 3,
             max_string: 8,
         };
-        let e = parse(br#"{"a":[[{"b":1}]]}"#, tight).unwrap_err();
+        let e = parsed(br#"{"a":[[{"b":1}]]}"#, tight).unwrap_err();
         assert!(e.message.contains("depth limit of 3"), "{e}");
-        assert!(parse(br#"{"a":[[1]]}"#, tight).is_ok());
-        let e = parse(br#"{"a":"0123456789"}"#, tight).unwrap_err();
+        assert!(parsed(br#"{"a":[[1]]}"#, tight).is_ok());
+        let e = parsed(br#"{"a":"0123456789"}"#, tight).unwrap_err();
         assert!(e.message.contains("string limit of 8 bytes"), "{e}");
-        let e = parse(br#"{"0123456789":1}"#, tight).unwrap_err();
+        let e = parsed(br#"{"0123456789":1}"#, tight).unwrap_err();
         assert!(e.message.contains("string limit"), "{e}");
         // The byte position points into the body, here at the bad token on line 2.
-        let e = parse(b"{\"a\": 1,\n  \"b\": x}", L).unwrap_err();
+        let e = parsed(b"{\"a\": 1,\n  \"b\": x}", L).unwrap_err();
         assert_eq!(e.byte, 16);
         // Hostile shapes fail cleanly rather than overflowing the stack.
         let deep = "[".repeat(100_000);
-        assert!(parse(deep.as_bytes(), L).is_err());
+        assert!(parsed(deep.as_bytes(), L).is_err());
         for bad in [
             &b"{\"a\": \"\\ud800\"}"[..],
             b"{\"a\": \"\xff\"}",
@@ -350,49 +368,57 @@ mod tests {
             b"",
             b"\x00",
         ] {
-            assert!(parse(bad, L).is_err(), "{bad:?}");
+            assert!(parsed(bad, L).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn duplicates_are_reported_at_the_member() {
-        let (v, dups) = parse(
+        let (v, dups) = parsed(
             br#"{"a":1,"b":{"c/d":1,"c/d":2},"a":3,"l":[{"x":1,"x":1}]}"#,
             L,
         )
         .unwrap();
         // The last copy wins; the rest is sorted by name.
         assert_eq!(
-            v.to_value(),
+            v,
             serde_json::json!({"a": 3, "b": {"c/d": 2}, "l": [{"x": 1}]})
         );
         // Each object reports its duplicates when it closes.
         assert_eq!(dups, ["/b/c~1d", "/l/0/x", "/a"]);
-        let (v, dups) = parse(br#"{"k":1,"k":2,"k":3}"#, L).unwrap();
-        assert_eq!(v.to_value(), serde_json::json!({"k": 3}));
+        let (v, dups) = parsed(br#"{"k":1,"k":2,"k":3}"#, L).unwrap();
+        assert_eq!(v, serde_json::json!({"k": 3}));
         assert_eq!(dups, ["/k", "/k"]);
     }
 
     #[test]
     fn strings_without_escapes_are_borrowed() {
-        let (v, _) = parse(br#"{"plain":"text","esc\u0061ped":"a\nb"}"#, L).unwrap();
+        let body = br#"{"plain":"text","esc\u0061ped":"a\nb"}"#;
+        let arena = Bump::new();
+        let (v, _) = parse(body, &arena, L).unwrap();
+        let in_body = |s: &str| body.as_ptr_range().contains(&s.as_ptr());
         let Tree::Object(members) = v else { panic!() };
-        let [(k1, v1), (k2, v2)] = members.as_slice() else {
+        let [(k1, v1), (k2, v2)] = members else {
             panic!("{members:?}")
         };
-        assert_eq!((k1.as_ref(), k2.as_ref()), ("escaped", "plain"));
-        assert!(matches!(k1, Cow::Owned(_)) && matches!(v1, Tree::String(Cow::Owned(_))));
-        assert!(matches!(k2, Cow::Borrowed(_)) && matches!(v2, Tree::String(Cow::Borrowed(_))));
+        assert_eq!((*k1, *k2), ("escaped", "plain"));
+        assert_eq!((v1, v2), (&Tree::String("a\nb"), &Tree::String("text")));
+        let (Tree::String(s1), Tree::String(s2)) = (v1, v2) else {
+            panic!()
+        };
+        // Unescaped text is copied into the arena; the rest points into the body.
+        assert!(!in_body(k1) && !in_body(s1));
+        assert!(in_body(k2) && in_body(s2));
     }
 
     #[test]
     fn errors_name_line_and_column() {
-        let e = parse(b"{\"a\": 1,\n  \"b\": x}", L).unwrap_err();
+        let e = parsed(b"{\"a\": 1,\n  \"b\": x}", L).unwrap_err();
         assert_eq!((e.line, e.column), (2, 8), "{e}");
-        assert!(parse(b"{} {}", L).is_err(), "trailing data");
+        assert!(parsed(b"{} {}", L).is_err(), "trailing data");
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(
-            parse(deep.as_bytes(), L)
+            parsed(deep.as_bytes(), L)
                 .unwrap_err()
                 .message
                 .contains("recursion")

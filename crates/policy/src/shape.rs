@@ -112,9 +112,9 @@ fn example_of(index: usize) -> Tree<'static> {
         1 => Tree::Bool(false),
         2 => Tree::Number(0.into()),
         3 => Tree::Number(serde_json::Number::from_f64(0.5).unwrap_or(0.into())),
-        4 => Tree::String("".into()),
-        5 => Tree::Array(Vec::new()),
-        _ => Tree::Object(Vec::new()),
+        4 => Tree::String(""),
+        5 => Tree::Array(&[]),
+        _ => Tree::Object(&[]),
     }
 }
 
@@ -308,7 +308,7 @@ impl Shape {
     /// The root object's declared member names (for picking a kind by shape).
     pub(crate) fn root_properties(&self) -> Vec<&str> {
         let mut app = Vec::new();
-        let empty = Tree::Object(Vec::new());
+        let empty = Tree::Object(&[]);
         self.applicable(0, &empty, false, "", &mut app, &mut None, 0);
         app.iter()
             .flat_map(|&id| self.nodes[id].properties.iter().map(|(k, _)| k.as_str()))
@@ -826,13 +826,13 @@ impl<'a> Walker<'a, '_> {
         let len = self.pointer.len();
         match inst {
             Tree::Object(members) => {
-                for (k, v) in members {
+                for (k, v) in members.iter() {
                     self.pointer.push('/');
                     push_escaped(&mut self.pointer, k);
                     (self.visit)(Event::Enter {
                         segment: &self.pointer[len + 1..],
                     });
-                    let (child, named) = match m.properties.get(k.as_ref()) {
+                    let (child, named) = match m.properties.get(*k) {
                         Some(&i) => (&m.children[i as usize], true),
                         None => (&m.additional, false),
                     };
@@ -885,7 +885,8 @@ mod tests {
     /// Every event of a walk, as text.
     fn events(shape: &Shape, v: &Value, valid: bool) -> Vec<String> {
         let mut out = Vec::new();
-        shape.walk(&Tree::from_value(v), valid, false, &mut |e| {
+        let arena = bumpalo::Bump::new();
+        shape.walk(&Tree::from_value(v, &arena), valid, false, &mut |e| {
             out.push(match e {
                 Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
                 Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
@@ -1002,7 +1003,8 @@ mod tests {
                     let valid = validator.is_valid(v);
                     valid_bodies += usize::from(valid);
                     // The parsed tree validates as the value does, error for error.
-                    let t = Tree::from_value(v);
+                    let arena = bumpalo::Bump::new();
+                    let t = Tree::from_value(v, &arena);
                     assert_eq!(on_tree.is_valid(&t), valid, "{}", file.display());
                     let errors = |it: jsonschema::ErrorIterator<'_>| {
                         it.map(|e| format!("{} {} {}", e.instance_path(), e.schema_path(), e))

@@ -1,7 +1,8 @@
 //! A parsed body that borrows its strings and member names from the input wherever they
-//! hold no escapes, so a clean parse allocates one vector per object or array and nothing
-//! per string. Objects are member lists sorted by name, one member per name (the last copy
-//! wins, as in serde_json); lookups are binary searches.
+//! hold no escapes, and keeps everything else (member lists, items, unescaped strings) in
+//! an arena: a parse allocates nothing per node, and dropping the tree frees nothing per
+//! node. Objects are member lists sorted by name, one member per name (the last copy wins,
+//! as in serde_json); lookups are binary searches.
 //!
 //! The validator reads this tree directly (it implements jsonschema's instance traits), and
 //! so does the walk. A `serde_json::Value` is built from it only where one is asked for: an
@@ -12,26 +13,30 @@ use jsonschema::json::{Array, Json, Node, NodeIdentity, Object, cmp};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 
-/// One JSON value.
+/// One JSON value. Nothing in it needs dropping, so an arena can hold it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) enum Tree<'a> {
     #[default]
     Null,
     Bool(bool),
     Number(Number),
-    String(Cow<'a, str>),
-    Array(Vec<Tree<'a>>),
+    String(&'a str),
+    Array(&'a [Tree<'a>]),
     /// Sorted by name, names unique.
-    Object(Vec<(Cow<'a, str>, Tree<'a>)>),
+    Object(&'a Members<'a>),
 }
 
+// An arena runs no destructors: a number holding memory (serde_json's arbitrary precision)
+// would leak.
+const _: () = assert!(!std::mem::needs_drop::<Tree<'static>>());
+
 /// An object's members.
-pub(crate) type Members<'a> = [(Cow<'a, str>, Tree<'a>)];
+pub(crate) type Members<'a> = [(&'a str, Tree<'a>)];
 
 /// The member named `key`.
 pub(crate) fn get<'t, 'a>(members: &'t Members<'a>, key: &str) -> Option<&'t Tree<'a>> {
     members
-        .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+        .binary_search_by(|(k, _)| (*k).cmp(key))
         .ok()
         .map(|i| &members[i].1)
 }
@@ -63,18 +68,21 @@ impl<'a> Tree<'a> {
 
     /// A tree borrowing from `value` (whose object members are already sorted and unique).
     #[cfg(test)]
-    pub(crate) fn from_value(value: &'a Value) -> Tree<'a> {
+    pub(crate) fn from_value(value: &'a Value, arena: &'a bumpalo::Bump) -> Tree<'a> {
         match value {
             Value::Null => Tree::Null,
             Value::Bool(b) => Tree::Bool(*b),
             Value::Number(n) => Tree::Number(n.clone()),
-            Value::String(s) => Tree::String(Cow::Borrowed(s)),
-            Value::Array(items) => Tree::Array(items.iter().map(Tree::from_value).collect()),
+            Value::String(s) => Tree::String(s),
+            Value::Array(items) => Tree::Array(
+                arena.alloc_slice_fill_iter(items.iter().map(|v| Tree::from_value(v, arena))),
+            ),
             Value::Object(members) => Tree::Object(
-                members
-                    .iter()
-                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Tree::from_value(v)))
-                    .collect(),
+                arena.alloc_slice_fill_iter(
+                    members
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), Tree::from_value(v, arena))),
+                ),
             ),
         }
     }
@@ -91,9 +99,7 @@ impl<'a> Tree<'a> {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
             }
             (Tree::Object(a), Value::Object(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .all(|(k, x)| b.get(k.as_ref()).is_some_and(|y| x.same(y)))
+                a.len() == b.len() && a.iter().all(|(k, x)| b.get(*k).is_some_and(|y| x.same(y)))
             }
             _ => false,
         }
@@ -109,7 +115,7 @@ impl<'a> Tree<'a> {
             (Tree::Object(a), Value::Object(b)) => {
                 a.len() == b.len()
                     && a.iter()
-                        .all(|(k, x)| b.get(k.as_ref()).is_some_and(|y| x.equals(y)))
+                        .all(|(k, x)| b.get(*k).is_some_and(|y| x.equals(y)))
             }
             _ => self.same(other),
         }
@@ -122,7 +128,7 @@ pub(crate) struct Borrowed;
 impl Json for Borrowed {
     type Node<'a> = &'a Tree<'a>;
     type PreparedKey = String;
-    type StringBuffer = Tree<'static>;
+    type StringBuffer = String;
     const ACYCLIC: bool = true;
 
     fn prepare_key(key: &str) -> String {
@@ -130,12 +136,13 @@ impl Json for Borrowed {
     }
 
     fn with_string_node<T>(
-        buffer: &mut Tree<'static>,
+        buffer: &mut String,
         string: &str,
         f: impl FnOnce(Self::Node<'_>) -> T,
     ) -> T {
-        *buffer = Tree::String(Cow::Owned(string.to_owned()));
-        f(buffer)
+        buffer.clear();
+        buffer.push_str(string);
+        f(&Tree::String(buffer))
     }
 }
 
@@ -165,7 +172,7 @@ impl<'a> Node<'a, Borrowed> for &'a Tree<'a> {
 
     fn as_string(&self) -> Option<Cow<'a, str>> {
         match self {
-            Tree::String(s) => Some(Cow::Borrowed(s.as_ref())),
+            Tree::String(s) => Some(Cow::Borrowed(s)),
             _ => None,
         }
     }
@@ -238,13 +245,13 @@ impl<'a> Node<'a, Borrowed> for &'a Tree<'a> {
 }
 
 /// The members of an object, as names and values.
-pub(crate) struct MembersIter<'a>(std::slice::Iter<'a, (Cow<'a, str>, Tree<'a>)>);
+pub(crate) struct MembersIter<'a>(std::slice::Iter<'a, (&'a str, Tree<'a>)>);
 
 impl<'a> Iterator for MembersIter<'a> {
     type Item = (&'a str, &'a Tree<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next().map(|(k, v)| (k.as_ref(), v))
+        self.0.next().map(|(k, v)| (*k, v))
     }
 }
 
@@ -287,14 +294,18 @@ mod tests {
     #[test]
     fn meets_the_validator_contract() {
         let doc = jsonschema::json::conformance::document();
-        jsonschema::json::conformance::assert_conformance::<Borrowed>(&&Tree::from_value(&doc));
+        let arena = bumpalo::Bump::new();
+        jsonschema::json::conformance::assert_conformance::<Borrowed>(&&Tree::from_value(
+            &doc, &arena,
+        ));
     }
 
     #[test]
     fn round_trips_through_value() {
         let v = json!({"b": [1, 2.5, -3, null, true], "a": {"é": "x\ny"}, "c": ""});
-        assert_eq!(Tree::from_value(&v).to_value(), v);
-        assert!(Tree::from_value(&v).same(&v));
+        let arena = bumpalo::Bump::new();
+        assert_eq!(Tree::from_value(&v, &arena).to_value(), v);
+        assert!(Tree::from_value(&v, &arena).same(&v));
     }
 
     #[test]
@@ -305,12 +316,12 @@ mod tests {
         assert!(!one.same(&one_f));
         assert!(one.equals(&one_f));
         assert!(!one.equals(&json!(2)));
-        assert!(!Tree::String("1".into()).equals(&json!(1)));
+        assert!(!Tree::String("1").equals(&json!(1)));
     }
 
     #[test]
     fn lengths_count_code_points() {
-        let t = Tree::String("héllo🦀".into());
+        let t = Tree::String("héllo🦀");
         let n: &Tree = &t;
         assert_eq!(Node::<Borrowed>::string_length(&n), Some(6));
         assert_eq!(Node::<Borrowed>::string_length_within(&n, 0, 6), Some(true));
