@@ -257,6 +257,8 @@ pub(crate) struct Run<'a> {
     hits: Vec<(usize, bool)>,
     /// The pointer pattern state of each depth of the walk.
     states: Vec<u32>,
+    /// Undeclared member values no schema reaches (see [`Event::Undeclared`]), by address.
+    unchecked: Vec<usize>,
 }
 
 impl<'a> Run<'a> {
@@ -278,6 +280,7 @@ impl<'a> Run<'a> {
             matches: Vec::new(),
             hits: Vec::new(),
             states: Vec::new(),
+            unchecked: Vec::new(),
         }
     }
 
@@ -489,7 +492,14 @@ impl<'a> Run<'a> {
                 Event::Leave => {
                     self.states.pop();
                 }
-                Event::Undeclared { pointer } => {
+                Event::Undeclared {
+                    pointer,
+                    value,
+                    unchecked,
+                } => {
+                    if unchecked {
+                        self.unchecked.push(std::ptr::from_ref(value) as usize);
+                    }
                     let name = pointer.rsplit('/').next().unwrap_or("");
                     // The member name stays out of the message: it may be the leak itself.
                     let message = format!(
@@ -608,7 +618,10 @@ impl<'a> Run<'a> {
             .map(|f| f.pointer.clone())
             .collect();
         let mut out: Vec<(String, String)> = Vec::new();
-        let value = value.to_value();
+        // No schema reaches an unchecked member's value, so the validator has nothing to say
+        // inside it; it is left out of the copy (a hostile body nests its bulk there).
+        self.unchecked.sort_unstable();
+        let value = value.to_value_without(&self.unchecked);
         let explainer = self.kind.explainer.get_or_init(|| {
             jsonschema::draft202012::options()
                 .with_pattern_options(jsonschema::PatternOptions::regex())

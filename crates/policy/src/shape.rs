@@ -29,8 +29,14 @@ pub(crate) enum Event<'v> {
         key: &'v str,
         class: Option<&'v str>,
     },
-    /// A member the schema does not declare.
-    Undeclared { pointer: &'v str },
+    /// A member the schema does not declare. `unchecked` when no schema can reach its value:
+    /// every schema applying on the way to it is fixed (no branches or conditions), the
+    /// object is closed and has no schema for other members.
+    Undeclared {
+        pointer: &'v str,
+        value: &'v Tree<'v>,
+        unchecked: bool,
+    },
     /// The walk steps into a member or item: its (escaped) pointer segment. Every event
     /// until the matching [`Event::Leave`] is at or below it.
     Enter { segment: &'v str },
@@ -166,9 +172,78 @@ type MergeCache = Box<[std::sync::OnceLock<(Vec<Id>, Merged)>]>;
 const CACHE_SLOTS: usize = 512;
 const CACHE_PROBES: usize = 8;
 
+/// Keywords the walk models or that do not constrain values; a schema with any other
+/// keyword (`patternProperties`, `not`, ...) may reach values the walk cannot tell about.
+const MODELLED: &[&str] = &[
+    "$schema",
+    "$id",
+    "$ref",
+    "$defs",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "if",
+    "then",
+    "else",
+    "const",
+    "enum",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+/// Whether every keyword in the schema is one the walk models (see [`MODELLED`]); names
+/// under `properties` and `$defs` are member and definition names, not keywords.
+fn modelled(s: &Value, depth: usize) -> bool {
+    let Some(obj) = s.as_object() else {
+        return s
+            .as_array()
+            .is_none_or(|a| a.iter().all(|x| modelled(x, depth + 1)));
+    };
+    depth < 64
+        && obj.iter().all(|(k, v)| {
+            if k.starts_with("x-")
+                || matches!(k.as_str(), "const" | "enum" | "default" | "examples")
+            {
+                true
+            } else if matches!(k.as_str(), "properties" | "$defs") {
+                v.as_object()
+                    .is_some_and(|m| m.values().all(|x| modelled(x, depth + 1)))
+            } else {
+                MODELLED.contains(&k.as_str()) && modelled(v, depth + 1)
+            }
+        })
+}
+
 /// A compiled view of one report kind's schema.
 pub(crate) struct Shape {
     root: Value,
+    /// The schema uses only keywords the walk models (see [`MODELLED`]).
+    modelled: bool,
     nodes: Vec<Node>,
     cache: MergeCache,
     /// What applies where no schema does (inside undeclared members).
@@ -293,6 +368,7 @@ impl Shape {
             }
         }
         Shape {
+            modelled: modelled(&root, 0),
             root,
             nodes,
             cache: (0..CACHE_SLOTS).map(|_| Default::default()).collect(),
@@ -444,7 +520,7 @@ impl Shape {
             choices: record_choices.then_some(&mut choices),
             scratch: Vec::new(),
         };
-        walker.node(&self.root_children, inst, None, 0);
+        walker.node(&self.root_children, inst, None, 0, self.modelled);
         choices
     }
 }
@@ -770,8 +846,18 @@ impl<'a> Walker<'a, '_> {
         Some((m, n.class.as_deref().or(c)))
     }
 
-    fn node(&mut self, schemas: &Children, inst: &Tree, inherited: Option<&str>, depth: usize) {
+    /// `fixed`: every schema set applied on the way here was fixed.
+    fn node(
+        &mut self,
+        schemas: &Children,
+        inst: &Tree,
+        inherited: Option<&str>,
+        depth: usize,
+        fixed: bool,
+    ) {
         let shape = self.shape;
+        let fixed =
+            fixed && matches!(schemas.ids.as_slice(), [id] if shape.nodes[*id].merged.is_some());
         let mut fresh = None;
         let mut wrapper_class = None;
         let m = match schemas.ids.as_slice() {
@@ -840,6 +926,8 @@ impl<'a> Walker<'a, '_> {
                     if undeclared {
                         (self.visit)(Event::Undeclared {
                             pointer: &self.pointer,
+                            value: v,
+                            unchecked: fixed && m.closed && m.additional.ids.is_empty(),
                         });
                     }
                     if !named {
@@ -855,7 +943,7 @@ impl<'a> Walker<'a, '_> {
                         });
                     }
                     let inherit = if undeclared { None } else { class };
-                    self.node(child, v, inherit, depth + 1);
+                    self.node(child, v, inherit, depth + 1, fixed);
                     (self.visit)(Event::Leave);
                     self.pointer.truncate(len);
                 }
@@ -867,7 +955,7 @@ impl<'a> Walker<'a, '_> {
                     (self.visit)(Event::Enter {
                         segment: &self.pointer[len + 1..],
                     });
-                    self.node(&m.items, v, class, depth + 1);
+                    self.node(&m.items, v, class, depth + 1, fixed);
                     (self.visit)(Event::Leave);
                     self.pointer.truncate(len);
                 }
@@ -890,7 +978,9 @@ mod tests {
             out.push(match e {
                 Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
                 Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
-                Event::Undeclared { pointer } => format!("undeclared {pointer}"),
+                Event::Undeclared {
+                    pointer, unchecked, ..
+                } => format!("undeclared {pointer} {unchecked}"),
                 Event::Enter { segment } => format!("enter {segment}"),
                 Event::Leave => "leave".to_string(),
             })
@@ -935,6 +1025,100 @@ mod tests {
             }
             _ => None,
         }
+    }
+
+    /// The body with `member` added to the `n`-th object (in walk order); `None` past the end.
+    fn inserted(v: &Value, n: &mut usize, member: &Value) -> Option<Value> {
+        let mut v = v.clone();
+        if let Value::Object(m) = &mut v {
+            if *n == 0 {
+                m.insert("zz-undeclared".into(), member.clone());
+                return Some(v);
+            }
+            *n -= 1;
+        }
+        let children: Vec<&mut Value> = match &mut v {
+            Value::Object(m) => m.values_mut().collect(),
+            Value::Array(a) => a.iter_mut().collect(),
+            _ => return None,
+        };
+        for child in children {
+            if let Some(r) = inserted(child, n, member) {
+                *child = r;
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Undeclared members the walk calls unchecked can be left out of the body the
+    /// validator explains: the errors (pointers, schema paths, masked messages) stay the
+    /// same, on every fixture with an undeclared member added to any one of its objects.
+    #[test]
+    fn unchecked_members_do_not_change_schema_errors() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let member = serde_json::json!({"deep": [[["x", {"y": 1, "z": [null]}]]], "n": 7});
+        let (mut bodies, mut pruned) = (0, 0);
+        for kind in privaudit_reports::all_kinds() {
+            let shape = Shape::new(kind.schema().to_value());
+            assert!(
+                shape.modelled,
+                "{kind:?} uses a keyword the walk does not model"
+            );
+            let validator = jsonschema::draft202012::options()
+                .with_pattern_options(jsonschema::PatternOptions::regex())
+                .build(&kind.schema().to_value())
+                .unwrap();
+            let errors = |v: &Value| {
+                validator
+                    .iter_errors(v)
+                    .map(|e| format!("{} {} {}", e.instance_path(), e.schema_path(), e.masked()))
+                    .collect::<Vec<_>>()
+            };
+            let dir = root.join(kind.product);
+            let files = [dir.clone(), dir.join("leaks")]
+                .into_iter()
+                .filter_map(|d| std::fs::read_dir(d).ok())
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"));
+            for file in files {
+                let Ok(body) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap())
+                else {
+                    continue;
+                };
+                for i in 0.. {
+                    let Some(v) = inserted(&body, &mut { i }, &member) else {
+                        break;
+                    };
+                    let arena = bumpalo::Bump::new();
+                    let t = Tree::from_value(&v, &arena);
+                    let mut unchecked = Vec::new();
+                    shape.walk(&t, false, true, &mut |e| {
+                        if let Event::Undeclared {
+                            value,
+                            unchecked: true,
+                            ..
+                        } = e
+                        {
+                            unchecked.push(std::ptr::from_ref(value) as usize);
+                        }
+                    });
+                    unchecked.sort_unstable();
+                    pruned += usize::from(!unchecked.is_empty());
+                    assert_eq!(
+                        errors(&t.to_value_without(&unchecked)),
+                        errors(&v),
+                        "{} object {i}",
+                        file.display()
+                    );
+                    bodies += 1;
+                }
+            }
+        }
+        assert!(bodies > 500, "only {bodies} bodies");
+        assert!(pruned > 100, "only {pruned} bodies had unchecked members");
     }
 
     /// The shortcuts (per-type resolution of child sets, tag tests, unions chosen by their

@@ -66,6 +66,35 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// The same value as a `serde_json::Value`, with the nodes at the sorted `addresses`
+    /// replaced by `null`.
+    pub(crate) fn to_value_without(&self, addresses: &[usize]) -> Value {
+        if addresses.is_empty() {
+            return self.to_value();
+        }
+        if addresses
+            .binary_search(&(std::ptr::from_ref(self) as usize))
+            .is_ok()
+        {
+            return Value::Null;
+        }
+        match self {
+            Tree::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| v.to_value_without(addresses))
+                    .collect(),
+            ),
+            Tree::Object(members) => Value::Object(
+                members
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_value_without(addresses)))
+                    .collect::<Map<_, _>>(),
+            ),
+            other => other.to_value(),
+        }
+    }
+
     /// A tree borrowing from `value` (whose object members are already sorted and unique).
     #[cfg(test)]
     pub(crate) fn from_value(value: &'a Value, arena: &'a bumpalo::Bump) -> Tree<'a> {
