@@ -24,6 +24,17 @@ pub(crate) struct CompiledKind {
     required: Vec<String>,
 }
 
+/// A validator of a report schema for instances in representation `F`: draft 2020-12, with
+/// patterns as Rust regular expressions.
+pub(crate) fn validator<F: jsonschema::json::Json>(
+    schema: &Value,
+) -> Result<jsonschema::Validator<F>, jsonschema::ValidationError<'static>> {
+    jsonschema::options_for::<F>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
+}
+
 /// A field rule with its pattern compiled and its allowances as a category mask.
 struct CompiledField {
     rule: crate::policy::FieldRule,
@@ -55,10 +66,7 @@ impl CompiledProduct {
         let mut kinds = Vec::new();
         for kind in product.kinds {
             let schema = kind.schema().to_value();
-            let validator = jsonschema::options_for::<Borrowed>()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .with_pattern_options(jsonschema::PatternOptions::regex())
-                .build(&schema)
+            let validator = validator::<Borrowed>(&schema)
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
             let shape = Shape::new(schema);
 
@@ -623,15 +631,21 @@ impl<'a> Run<'a> {
         self.unchecked.sort_unstable();
         let value = value.to_value_without(&self.unchecked);
         let explainer = self.kind.explainer.get_or_init(|| {
-            jsonschema::draft202012::options()
-                .with_pattern_options(jsonschema::PatternOptions::regex())
-                .build(self.kind.shape.root())
+            validator::<jsonschema::json::SerdeJson>(self.kind.shape.root())
                 .map_err(|e| e.to_string())
         });
-        // It compiles: the same schema did for the tree.
-        let Ok(explainer) = explainer else { return };
-        for error in explainer.iter_errors(&value) {
-            collect(&error, choices, &mut out, 0);
+        match explainer {
+            Ok(explainer) => {
+                for error in explainer.iter_errors(&value) {
+                    collect(&error, choices, &mut out, 0);
+                }
+            }
+            // The same schema compiled for the tree, so this is not expected; the body is
+            // still reported as not fitting.
+            Err(e) => out.push((
+                String::new(),
+                format!("the body does not fit the schema, whose errors could not be listed: {e}"),
+            )),
         }
         out.sort();
         out.dedup_by(|a, b| a.0 == b.0);

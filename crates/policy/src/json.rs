@@ -17,7 +17,6 @@ pub(crate) fn push_escaped(out: &mut String, segment: &str) {
     }
 }
 
-/// Duplicate members found while parsing, by pointer to the member.
 /// Appends an array index in decimal, without the formatting machinery (it runs per item).
 pub(crate) fn push_index(out: &mut String, mut i: usize) {
     let mut digits = [0u8; 20];
@@ -33,6 +32,7 @@ pub(crate) fn push_index(out: &mut String, mut i: usize) {
     out.extend(digits[n..].iter().map(|&d| d as char));
 }
 
+/// Duplicate members found while parsing, by pointer to the member.
 pub(crate) type Duplicates = RefCell<Vec<String>>;
 
 /// Where a node sits: its parent and its segment. The pointer is only spelled out when a
@@ -275,8 +275,9 @@ impl fmt::Display for ParseError {
     }
 }
 
-/// Parses `body`; returns the tree (last member wins, as in serde_json) and the pointers of
-/// duplicate members. serde_json's recursion limit (128 levels) bounds nesting.
+/// Parses `body` into `arena`; returns the tree (last member wins, as in serde_json) and the
+/// pointers of duplicate members, object by object as each closes, by name within one.
+/// serde_json's recursion limit (128 levels) bounds nesting.
 pub(crate) fn parse<'a>(
     body: &'a [u8],
     arena: &'a Bump,
@@ -297,15 +298,15 @@ pub(crate) fn parse<'a>(
     };
     // Text checked as UTF-8 once, as a whole, is not checked again string by string; a body
     // that fails the check is parsed from bytes, which says where it fails.
+    fn whole<'de, R: serde_json::de::Read<'de>>(
+        root: Node<'_, 'de>,
+        mut de: serde_json::Deserializer<R>,
+    ) -> serde_json::Result<Tree<'de>> {
+        root.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
+    }
     let parsed = match std::str::from_utf8(body) {
-        Ok(text) => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            root.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-        }
-        Err(_) => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            root.deserialize(&mut de).and_then(|v| de.end().map(|()| v))
-        }
+        Ok(text) => whole(root, serde_json::Deserializer::from_str(text)),
+        Err(_) => whole(root, serde_json::Deserializer::from_slice(body)),
     };
     let value = parsed.map_err(|e| {
         let message = e.to_string();
@@ -389,6 +390,72 @@ mod tests {
         let (v, dups) = parsed(br#"{"k":1,"k":2,"k":3}"#, L).unwrap();
         assert_eq!(v, serde_json::json!({"k": 3}));
         assert_eq!(dups, ["/k", "/k"]);
+    }
+
+    /// The tree holds what serde_json's own `Value` holds, for every fixture and for
+    /// arbitrary documents, whatever their member order, duplicates or escapes.
+    #[test]
+    fn parses_as_serde_json_does() {
+        let mut dirs = vec![std::path::PathBuf::from(format!(
+            "{}/../../fixtures",
+            env!("CARGO_MANIFEST_DIR")
+        ))];
+        let mut files = 0;
+        while let Some(dir) = dirs.pop() {
+            for path in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|x| x == "json") {
+                    let body = std::fs::read(&path).unwrap();
+                    let ours = parsed(&body, L).ok().map(|(v, _)| v);
+                    let theirs = serde_json::from_slice::<serde_json::Value>(&body).ok();
+                    assert_eq!(ours, theirs, "{}", path.display());
+                    files += 1;
+                }
+            }
+        }
+        assert!(files > 50, "only {files} fixtures");
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_documents_parse_as_serde_json_does(
+            members in proptest::collection::vec(
+                ("[a-c\\\\\"é/~]{0,3}", prop_oneof![
+                    any::<i64>().prop_map(|n| n.to_string()),
+                    any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| f.to_string()),
+                    "[ -~é\\n]{0,6}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+                    Just("[1,{\"a\":[]},null,true]".to_string()),
+                ]),
+                0..8,
+            ),
+            bad_byte in proptest::option::of(0usize..64),
+        ) {
+            let mut body = String::from("{");
+            for (i, (k, v)) in members.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(&serde_json::to_string(k).unwrap());
+                body.push(':');
+                body.push_str(v);
+            }
+            body.push('}');
+            let mut bytes = body.into_bytes();
+            // Now and then a byte that breaks the text: the error must be serde_json's too.
+            if let Some(i) = bad_byte.filter(|i| *i < bytes.len()) {
+                bytes[i] = 0xff;
+            }
+            let ours = parsed(&bytes, L);
+            let theirs = serde_json::from_slice::<serde_json::Value>(&bytes);
+            match (ours, theirs) {
+                (Ok((v, _)), Ok(w)) => prop_assert_eq!(v, w),
+                (Err(e), Err(f)) => prop_assert_eq!((e.line, e.column), (f.line(), f.column())),
+                (ours, theirs) => prop_assert!(false, "{:?} vs {:?}", ours, theirs),
+            }
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! allowances, declared exceptions) and the engine that applies them. Given the raw bytes of
 //! one report, an [`Auditor`]:
 //!
-//! 1. parses the body, recording duplicate object keys (serde_json keeps the last copy, other
-//!    parsers the first, so a duplicate is a smuggling channel);
+//! 1. parses the body into a tree that borrows its strings from it, recording duplicate
+//!    object keys (serde_json keeps the last copy, other parsers the first, so a duplicate is
+//!    a smuggling channel);
 //! 2. picks the report kind by shape and validates against its generated JSON Schema
 //!    (compiled once);
 //! 3. walks the report alongside the schema, reporting members the schema does not declare,
@@ -27,7 +28,8 @@
 //!
 //! Build the auditor once and share it across threads; each audit is independent. Each
 //! thread remembers up to 4096 short strings (64 bytes at most) the detectors found nothing
-//! in, so repeated member names and values are not scanned twice.
+//! in, so repeated member names and values are not scanned twice, and keeps the arena its
+//! parsed bodies live in (up to 1 MiB between audits; a larger body's arena is freed).
 //!
 //! ```
 //! use privaudit_policy::{Auditor, Verdict};
@@ -179,7 +181,7 @@ pub struct AuditOptions {
     /// become a leak.
     pub show_evidence: bool,
     /// Deserialize a report without findings into [`Audit::report`] (on by default). Callers
-    /// that only want findings turn it off and save the second pass over the value.
+    /// that only want findings turn it off and save deserializing the body a second time.
     pub typed_report: bool,
     /// Input limits.
     pub limits: Limits,

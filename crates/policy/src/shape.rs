@@ -90,8 +90,7 @@ fn type_index(v: &Tree) -> usize {
     match v {
         Tree::Null => 0,
         Tree::Bool(_) => 1,
-        Tree::Number(n) if n.is_i64() || n.is_u64() => 2,
-        Tree::Number(_) => 3,
+        Tree::Number(n) => number_index(n),
         Tree::String(_) => 4,
         Tree::Array(_) => 5,
         Tree::Object(_) => 6,
@@ -103,12 +102,15 @@ fn value_type_index(v: &Value) -> usize {
     match v {
         Value::Null => 0,
         Value::Bool(_) => 1,
-        Value::Number(n) if n.is_i64() || n.is_u64() => 2,
-        Value::Number(_) => 3,
+        Value::Number(n) => number_index(n),
         Value::String(_) => 4,
         Value::Array(_) => 5,
         Value::Object(_) => 6,
     }
+}
+
+fn number_index(n: &serde_json::Number) -> usize {
+    if n.is_i64() || n.is_u64() { 2 } else { 3 }
 }
 
 /// One value of each type, to resolve a type-determined applicable set.
@@ -172,8 +174,9 @@ type MergeCache = Box<[std::sync::OnceLock<(Vec<Id>, Merged)>]>;
 const CACHE_SLOTS: usize = 512;
 const CACHE_PROBES: usize = 8;
 
-/// Keywords the walk models or that do not constrain values; a schema with any other
-/// keyword (`patternProperties`, `not`, ...) may reach values the walk cannot tell about.
+/// Keywords the walk models or that constrain a value by itself alone; a schema with any
+/// other keyword (`patternProperties`, `not`, `uniqueItems` comparing whole items, ...) may
+/// reach values the walk cannot tell about.
 const MODELLED: &[&str] = &[
     "$schema",
     "$id",
@@ -211,31 +214,38 @@ const MODELLED: &[&str] = &[
     "format",
     "minItems",
     "maxItems",
-    "uniqueItems",
     "minProperties",
     "maxProperties",
 ];
 
-/// Whether every keyword in the schema is one the walk models (see [`MODELLED`]); names
-/// under `properties` and `$defs` are member and definition names, not keywords.
-fn modelled(s: &Value, depth: usize) -> bool {
+/// Whether every keyword in the schema `s` (under `root`) is one the walk models (see
+/// [`MODELLED`]): `const` and `enum` hold scalars only (a container would be compared whole),
+/// every `$ref` is a plain local pointer the walk follows, and only the root has an `$id`.
+/// Names under `properties` and `$defs` are member and definition names, not keywords.
+fn modelled(root: &Value, s: &Value, depth: usize) -> bool {
     let Some(obj) = s.as_object() else {
         return s
             .as_array()
-            .is_none_or(|a| a.iter().all(|x| modelled(x, depth + 1)));
+            .is_none_or(|a| a.iter().all(|x| modelled(root, x, depth + 1)));
     };
+    let scalar = |v: &Value| !v.is_array() && !v.is_object();
     depth < 64
-        && obj.iter().all(|(k, v)| {
-            if k.starts_with("x-")
-                || matches!(k.as_str(), "const" | "enum" | "default" | "examples")
-            {
-                true
-            } else if matches!(k.as_str(), "properties" | "$defs") {
-                v.as_object()
-                    .is_some_and(|m| m.values().all(|x| modelled(x, depth + 1)))
-            } else {
-                MODELLED.contains(&k.as_str()) && modelled(v, depth + 1)
-            }
+        && obj.iter().all(|(k, v)| match k.as_str() {
+            k if k.starts_with("x-") => true,
+            "default" | "examples" => true,
+            "const" => scalar(v),
+            "enum" => v.as_array().is_some_and(|a| a.iter().all(scalar)),
+            "$id" => depth == 0,
+            "$ref" => v
+                .as_str()
+                .and_then(|r| r.strip_prefix('#'))
+                .is_some_and(|p| {
+                    p.starts_with('/') && !p.contains('%') && root.pointer(p).is_some()
+                }),
+            "properties" | "$defs" => v
+                .as_object()
+                .is_some_and(|m| m.values().all(|x| modelled(root, x, depth + 1))),
+            k => MODELLED.contains(&k) && modelled(root, v, depth + 1),
         })
 }
 
@@ -368,7 +378,7 @@ impl Shape {
             }
         }
         Shape {
-            modelled: modelled(&root, 0),
+            modelled: modelled(&root, &root, 0),
             root,
             nodes,
             cache: (0..CACHE_SLOTS).map(|_| Default::default()).collect(),
@@ -1051,6 +1061,33 @@ mod tests {
         None
     }
 
+    #[test]
+    fn only_modelled_schemas_leave_members_out() {
+        let ok = serde_json::json!({
+            "$id": "urn:x", "type": "object", "additionalProperties": false,
+            "properties": {"a": {"$ref": "#/$defs/A"}, "b": {"enum": ["x", 1, null]}},
+            "$defs": {"A": {"anyOf": [{"type": "string", "maxLength": 3}, {"const": 2}]}}
+        });
+        assert!(modelled(&ok, &ok, 0));
+        for (k, v) in [
+            ("uniqueItems", serde_json::json!(true)),
+            ("patternProperties", serde_json::json!({"^x": {}})),
+            ("not", serde_json::json!({})),
+            ("const", serde_json::json!({"a": 1})),
+            ("enum", serde_json::json!([[1]])),
+            ("$ref", serde_json::json!("urn:x#/$defs/A")),
+            ("$ref", serde_json::json!("#/$defs/Missing")),
+            ("$ref", serde_json::json!("#/%24defs/A")),
+        ] {
+            let mut bad = ok.clone();
+            bad["properties"]["c"] = serde_json::json!({ k: v });
+            assert!(!modelled(&bad, &bad, 0), "{k}: {v}");
+        }
+        let mut nested_id = ok.clone();
+        nested_id["$defs"]["A"]["$id"] = serde_json::json!("urn:y");
+        assert!(!modelled(&nested_id, &nested_id, 0));
+    }
+
     /// Undeclared members the walk calls unchecked can be left out of the body the
     /// validator explains: the errors (pointers, schema paths, masked messages) stay the
     /// same, on every fixture with an undeclared member added to any one of its objects.
@@ -1065,10 +1102,9 @@ mod tests {
                 shape.modelled,
                 "{kind:?} uses a keyword the walk does not model"
             );
-            let validator = jsonschema::draft202012::options()
-                .with_pattern_options(jsonschema::PatternOptions::regex())
-                .build(&kind.schema().to_value())
-                .unwrap();
+            let validator =
+                crate::engine::validator::<jsonschema::json::SerdeJson>(&kind.schema().to_value())
+                    .unwrap();
             let errors = |v: &Value| {
                 validator
                     .iter_errors(v)
@@ -1139,15 +1175,11 @@ mod tests {
                 n.by_type = false;
                 n.branch_tags.iter_mut().for_each(|t| *t = None);
             }
-            let validator = jsonschema::draft202012::options()
-                .with_pattern_options(jsonschema::PatternOptions::regex())
-                .build(&kind.schema().to_value())
-                .unwrap();
-            let on_tree = jsonschema::options_for::<tree::Borrowed>()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .with_pattern_options(jsonschema::PatternOptions::regex())
-                .build(&kind.schema().to_value())
-                .unwrap();
+            let validator =
+                crate::engine::validator::<jsonschema::json::SerdeJson>(&kind.schema().to_value())
+                    .unwrap();
+            let on_tree =
+                crate::engine::validator::<tree::Borrowed>(&kind.schema().to_value()).unwrap();
             assert!(fast.nodes.iter().any(|n| n.by_type), "{kind:?}");
             tagged_unions += fast
                 .nodes

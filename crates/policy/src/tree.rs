@@ -1,12 +1,13 @@
 //! A parsed body that borrows its strings and member names from the input wherever they
-//! hold no escapes, and keeps everything else (member lists, items, unescaped strings) in
-//! an arena: a parse allocates nothing per node, and dropping the tree frees nothing per
-//! node. Objects are member lists sorted by name, one member per name (the last copy wins,
-//! as in serde_json); lookups are binary searches.
+//! hold no escapes, and keeps everything else (member lists, items, strings that held
+//! escapes) in an arena: a parse allocates nothing per node, and dropping the tree frees
+//! nothing per node. Objects are member lists sorted by name, one member per name (the last
+//! copy wins, as in serde_json); lookups are binary searches.
 //!
-//! The validator reads this tree directly (it implements jsonschema's instance traits), and
-//! so does the walk. A `serde_json::Value` is built from it only where one is asked for: an
-//! error's instance, a typed report from a body with duplicates, a body kept for analysis.
+//! The validator decides validity on this tree directly (it implements jsonschema's instance
+//! traits), and the walk reads it. A `serde_json::Value` is built from it where one is
+//! needed: to list the schema errors of an invalid body, for a typed report from a body with
+//! duplicates, for a body kept for analysis, and for a non-string value under an exception.
 
 use jsonschema::JsonType;
 use jsonschema::json::{Array, Json, Node, NodeIdentity, Object, cmp};
@@ -51,34 +52,24 @@ impl<'a> Tree<'a> {
 
     /// The same value as a `serde_json::Value`.
     pub(crate) fn to_value(&self) -> Value {
-        match self {
-            Tree::Null => Value::Null,
-            Tree::Bool(b) => Value::Bool(*b),
-            Tree::Number(n) => Value::Number(n.clone()),
-            Tree::String(s) => Value::String(s.to_string()),
-            Tree::Array(items) => Value::Array(items.iter().map(Tree::to_value).collect()),
-            Tree::Object(members) => Value::Object(
-                members
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_value()))
-                    .collect::<Map<_, _>>(),
-            ),
-        }
+        self.to_value_without(&[])
     }
 
     /// The same value as a `serde_json::Value`, with the nodes at the sorted `addresses`
-    /// replaced by `null`.
+    /// (of this tree, taken during this audit) replaced by `null`.
     pub(crate) fn to_value_without(&self, addresses: &[usize]) -> Value {
-        if addresses.is_empty() {
-            return self.to_value();
-        }
-        if addresses
-            .binary_search(&(std::ptr::from_ref(self) as usize))
-            .is_ok()
+        if !addresses.is_empty()
+            && addresses
+                .binary_search(&(std::ptr::from_ref(self) as usize))
+                .is_ok()
         {
             return Value::Null;
         }
         match self {
+            Tree::Null => Value::Null,
+            Tree::Bool(b) => Value::Bool(*b),
+            Tree::Number(n) => Value::Number(n.clone()),
+            Tree::String(s) => Value::String((*s).to_string()),
             Tree::Array(items) => Value::Array(
                 items
                     .iter()
@@ -88,10 +79,9 @@ impl<'a> Tree<'a> {
             Tree::Object(members) => Value::Object(
                 members
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_value_without(addresses)))
+                    .map(|(k, v)| ((*k).to_string(), v.to_value_without(addresses)))
                     .collect::<Map<_, _>>(),
             ),
-            other => other.to_value(),
         }
     }
 

@@ -356,4 +356,28 @@ fn typed_reports_match_the_audited_body() {
         audit.findings
     );
     assert!(audit.report.is_none());
+
+    // Where a policy keeps duplicates at info, the typed report is read from the last copy
+    // of each member, as the audit saw the body.
+    let mut policy = privaudit_policy::Policy::builtin("kopano").unwrap();
+    for rule in &mut policy.rule {
+        if rule.forbids.iter().any(|c| c == "duplicate_key") {
+            rule.severity = privaudit_policy::Severity::Info;
+        }
+    }
+    let lenient = Auditor::with_policies(vec![policy]).unwrap();
+    let clean: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let doubled = text.replacen('{', "{\"version\": \"x\", ", 1);
+    let audit = lenient.audit(doubled.as_bytes());
+    assert!(
+        audit
+            .findings
+            .iter()
+            .all(|f| f.severity == privaudit_policy::Severity::Info),
+        "{:?}",
+        audit.findings
+    );
+    let kind = audit.kind.unwrap();
+    assert_eq!(audit.report, kind.deserialize(&clean).ok());
+    assert!(audit.report.is_some());
 }
