@@ -1037,6 +1037,25 @@ mod tests {
         }
     }
 
+    /// The product's fixtures (clean and leaking) that parse, with their paths.
+    fn fixture_bodies(product: &str) -> Vec<(std::path::PathBuf, Value)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures")
+            .join(product);
+        [dir.clone(), dir.join("leaks")]
+            .into_iter()
+            .filter_map(|d| std::fs::read_dir(d).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| {
+                let body = serde_json::from_slice(&std::fs::read(&p).ok()?).ok()?;
+                Some((p, body))
+            })
+            .collect()
+    }
+
     /// The body with `member` added to the `n`-th object (in walk order); `None` past the end.
     fn inserted(v: &Value, n: &mut usize, member: &Value) -> Option<Value> {
         let mut v = v.clone();
@@ -1093,7 +1112,6 @@ mod tests {
     /// same, on every fixture with an undeclared member added to any one of its objects.
     #[test]
     fn unchecked_members_do_not_change_schema_errors() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         let member = serde_json::json!({"deep": [[["x", {"y": 1, "z": [null]}]]], "n": 7});
         let (mut bodies, mut pruned) = (0, 0);
         for kind in privaudit_reports::all_kinds() {
@@ -1111,19 +1129,7 @@ mod tests {
                     .map(|e| format!("{} {} {}", e.instance_path(), e.schema_path(), e.masked()))
                     .collect::<Vec<_>>()
             };
-            let dir = root.join(kind.product);
-            let files = [dir.clone(), dir.join("leaks")]
-                .into_iter()
-                .filter_map(|d| std::fs::read_dir(d).ok())
-                .flatten()
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"));
-            for file in files {
-                let Ok(body) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap())
-                else {
-                    continue;
-                };
+            for (file, body) in fixture_bodies(kind.product) {
                 for i in 0.. {
                     let Some(v) = inserted(&body, &mut { i }, &member) else {
                         break;
@@ -1165,7 +1171,6 @@ mod tests {
     /// the errors that validating a `serde_json::Value` does.
     #[test]
     fn shortcuts_agree_with_the_general_path() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         let (mut bodies, mut valid_bodies, mut tagged_unions) = (0, 0, 0);
         for kind in privaudit_reports::all_kinds() {
             let fast = Shape::new(kind.schema().to_value());
@@ -1186,19 +1191,7 @@ mod tests {
                 .iter()
                 .filter(|n| n.branch_tags.iter().any(Option::is_some))
                 .count();
-            let dir = root.join(kind.product);
-            let files = [dir.clone(), dir.join("leaks")]
-                .into_iter()
-                .filter_map(|d| std::fs::read_dir(d).ok())
-                .flatten()
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "json"));
-            for file in files {
-                let Ok(body) = serde_json::from_slice::<Value>(&std::fs::read(&file).unwrap())
-                else {
-                    continue;
-                };
+            for (file, body) in fixture_bodies(kind.product) {
                 let others = [
                     Value::Null,
                     Value::from(7),
