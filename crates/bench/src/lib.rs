@@ -69,7 +69,7 @@ impl Rng {
 ///
 /// Varied: JSON strings of 16 or more letters, digits, `-` and `_` with at least two
 /// digits and a letter (UUIDs, hex digests, random ids; the first eight characters are
-/// kept, so vendor token prefixes survive), and the seconds and fraction of RFC 3339
+/// kept, so vendor token prefixes survive), and the fraction of a second of RFC 3339
 /// timestamps.
 pub fn vary(record: &str, seed: u64) -> String {
     let mut rng = Rng(seed | 1);
@@ -128,7 +128,8 @@ pub fn vary(record: &str, seed: u64) -> String {
         }
         i = end + 1;
     }
-    String::from_utf8(b).unwrap_or_else(|_| record.to_string())
+    // ASCII bytes only ever replace ASCII bytes.
+    String::from_utf8(b).expect("still UTF-8")
 }
 
 /// A mixed NDJSON capture of at least `bytes` bytes: clean and leaking fixture reports

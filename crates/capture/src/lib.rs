@@ -379,14 +379,8 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
                 ))
             } else {
                 // Trimmed in place: CRLF and indented lines cost no copy.
-                let end = buf.len()
-                    - buf
-                        .iter()
-                        .rev()
-                        .take_while(|b| b.is_ascii_whitespace())
-                        .count();
-                buf.truncate(end);
-                let lead = buf.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                buf.truncate(buf.trim_ascii_end().len());
+                let lead = buf.len() - buf.trim_ascii_start().len();
                 buf.drain(..lead);
                 if buf.is_empty() {
                     continue;

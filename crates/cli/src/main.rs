@@ -318,12 +318,14 @@ impl<R: Read> Read for Counting<R> {
 
 /// A batch being audited in the background while the next one is read.
 struct Pending {
-    handle: std::thread::JoinHandle<(Vec<Job>, Outcomes)>,
-    /// Source, record and line of each job, to report them if the audit thread fails.
-    places: Vec<(usize, usize, Option<usize>)>,
+    handle: std::thread::JoinHandle<Outcomes>,
+    jobs: std::sync::Arc<Vec<Job>>,
 }
 
 type Outcomes = Vec<Result<privaudit_policy::Audit, String>>;
+
+/// The outcome of a record whose audit thread failed.
+const THREAD_FAILED: &str = "internal error: an audit thread failed";
 
 struct Audit<'a> {
     args: &'a AuditArgs,
@@ -411,8 +413,11 @@ impl Audit<'_> {
             &batch.jobs,
             self.jobs,
         );
-        let jobs = std::mem::take(batch).jobs;
-        self.write_batch(jobs, outcomes)
+        self.write_batch(&batch.jobs, outcomes)?;
+        // The batch keeps its room for the next one.
+        batch.jobs.clear();
+        batch.bytes = 0;
+        Ok(())
     }
 
     /// Audits a full batch in the background, so that reading the next one overlaps it;
@@ -422,19 +427,15 @@ impl Audit<'_> {
             return self.flush(batch);
         }
         self.collect()?;
-        let jobs = std::mem::take(batch).jobs;
-        let places = jobs
-            .iter()
-            .map(|j| (j.source, j.record.index, j.record.line))
-            .collect();
+        let jobs = std::sync::Arc::new(std::mem::take(batch).jobs);
+        let shared = jobs.clone();
         let auditor = self.auditor.clone();
         let forced = self.args.product.clone();
         let threads = self.jobs;
         let handle = std::thread::spawn(move || {
-            let outcomes = audit_parallel(&auditor, forced.as_deref(), &jobs, threads);
-            (jobs, outcomes)
+            audit_parallel(&auditor, forced.as_deref(), &shared, threads)
         });
-        self.pending = Some(Pending { handle, places });
+        self.pending = Some(Pending { handle, jobs });
         Ok(())
     }
 
@@ -443,18 +444,11 @@ impl Audit<'_> {
         let Some(pending) = self.pending.take() else {
             return Ok(());
         };
-        match pending.handle.join() {
-            Ok((jobs, outcomes)) => self.write_batch(jobs, outcomes),
-            Err(_) => {
-                for (source, record, line) in pending.places {
-                    self.summary.records += 1;
-                    let name = self.sources[source].clone();
-                    let message = "internal error: an audit thread failed".to_string();
-                    self.error(&name, Some(record), line, message)?;
-                }
-                Ok(())
-            }
-        }
+        let outcomes = pending
+            .handle
+            .join()
+            .unwrap_or_else(|_| vec![Err(THREAD_FAILED.into()); pending.jobs.len()]);
+        self.write_batch(&pending.jobs, outcomes)
     }
 
     /// Drops the findings the baseline knows, counts the rest and writes the record.
@@ -486,8 +480,8 @@ impl Audit<'_> {
     }
 
     /// Hands audited records to the sink (or the corpus analysis) in input order.
-    fn write_batch(&mut self, jobs: Vec<Job>, outcomes: Outcomes) -> Result<(), String> {
-        for (job, outcome) in jobs.into_iter().zip(outcomes) {
+    fn write_batch(&mut self, jobs: &[Job], outcomes: Outcomes) -> Result<(), String> {
+        for (job, outcome) in jobs.iter().zip(outcomes) {
             self.summary.records += 1;
             let source = self.sources[job.source].clone();
             let r = &job.record;
@@ -669,7 +663,7 @@ fn audit_parallel(
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut done: Vec<(usize, Vec<Result<privaudit_policy::Audit, String>>)> =
         std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..jobs.min(batch.len()))
+            let handles: Vec<_> = (0..jobs.min(batch.len().div_ceil(RUN)))
                 .map(|_| {
                     scope.spawn(|| {
                         let mut out = Vec::new();
@@ -695,14 +689,10 @@ fn audit_parallel(
     // A run a failed thread held is reported as failed, record by record.
     let mut outcomes = Vec::with_capacity(batch.len());
     for (start, audits) in done {
-        while outcomes.len() < start {
-            outcomes.push(Err("internal error: an audit thread failed".into()));
-        }
+        outcomes.resize_with(start, || Err(THREAD_FAILED.into()));
         outcomes.extend(audits);
     }
-    while outcomes.len() < batch.len() {
-        outcomes.push(Err("internal error: an audit thread failed".into()));
-    }
+    outcomes.resize_with(batch.len(), || Err(THREAD_FAILED.into()));
     outcomes
 }
 

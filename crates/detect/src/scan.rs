@@ -487,7 +487,7 @@ impl State<'_> {
         // A vendor token glued behind a separator (`8.3.14-AKIA…`, `build_ghp_…`).
         if seen & (DOT | COLON | OTHER) != 0 {
             for i in 1..t.len().saturating_sub(14) {
-                if matches!(t[i - 1], b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=')
+                if matches!(t[i - 1], b'-' | b'_' | b'.' | b':' | b'/' | b'+')
                     && t[i].is_ascii_alphabetic()
                     && let Some((c, kind, len)) = secret::prefixed(&t[i..])
                 {

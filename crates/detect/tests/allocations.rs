@@ -8,6 +8,8 @@ use privaudit_detect::Scanner;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+mod common;
+
 struct Counting;
 
 thread_local! {
@@ -67,15 +69,7 @@ fn clean_strings_are_scanned_without_allocating() {
     .map(String::from)
     .to_vec();
     // The shipped look-alikes: telemetry values that must not be flagged.
-    let lookalikes = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/detect/lookalikes.jsonl"),
-    )
-    .unwrap();
-    for line in lookalikes.lines().filter(|l| !l.trim().is_empty()) {
-        let case: serde_json::Value = serde_json::from_str(line).unwrap();
-        clean.push(case["text"].as_str().unwrap().to_string());
-    }
+    clean.extend(common::load("lookalikes.jsonl").into_iter().map(|c| c.text));
     let scanner = Scanner::new();
     let mut out = Vec::with_capacity(64);
     // The first scan builds the shared word tables.

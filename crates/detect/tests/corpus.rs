@@ -2,38 +2,10 @@
 //! finding at the default threshold on the look-alikes.
 
 use privaudit_detect::{Category, Scanner};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Deserialize)]
-struct Case {
-    text: String,
-    expect: Vec<Expected>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Expected {
-    category: String,
-    value: String,
-}
-
-fn load(name: &str) -> Vec<Case> {
-    let path = format!(
-        "{}/../../fixtures/detect/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-        .map(|(i, l)| {
-            serde_json::from_str(l).unwrap_or_else(|e| panic!("{name} line {}: {e}", i + 1))
-        })
-        .collect()
-}
+mod common;
+use common::load;
 
 fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
     a.start < b.end && b.start < a.end

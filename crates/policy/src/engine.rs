@@ -883,14 +883,16 @@ fn audit_tree(
     }
     let mut findings = run.findings;
     findings.sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
+    let kept = options.keep_value.then(|| value.to_value());
     let report = if options.typed_report && findings.iter().all(|f| f.severity == Severity::Info) {
         // From the body itself, unless duplicates make it differ from the tree.
-        if dups.is_empty() {
-            kind.kind
+        match &kept {
+            _ if dups.is_empty() => kind
+                .kind
                 .deserialize(&mut serde_json::Deserializer::from_slice(body))
-                .ok()
-        } else {
-            kind.kind.deserialize(&value.to_value()).ok()
+                .ok(),
+            Some(v) => kind.kind.deserialize(v).ok(),
+            None => kind.kind.deserialize(&value.to_value()).ok(),
         }
     } else {
         None
@@ -901,6 +903,6 @@ fn audit_tree(
         findings,
         report,
         error: None,
-        value: options.keep_value.then(|| value.to_value()),
+        value: kept,
     }
 }

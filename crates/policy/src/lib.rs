@@ -107,7 +107,7 @@ impl FingerprintKey {
 
     /// The key as 64 hex characters, to store beside a baseline.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0)
     }
 
     /// Reads 64 hex characters.
@@ -137,9 +137,14 @@ pub fn fingerprint(key: &FingerprintKey, parts: &[&str]) -> String {
         mac.update(part.as_bytes());
         mac.update(&[0]);
     }
+    hex(&mac.finalize().into_bytes()[..16])
+}
+
+/// Bytes as lower-case hex, two characters each.
+fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in &mac.finalize().into_bytes()[..16] {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
         out.push(HEX[(b >> 4) as usize] as char);
         out.push(HEX[(b & 15) as usize] as char);
     }

@@ -755,12 +755,15 @@ fn tag_test(nodes: &[Node], id: Id) -> Option<(String, Value)> {
 /// Whether a node has none of the keywords that shape or refine an instance beyond its own
 /// `const`/`if` (no type, members, items, required, `$ref`, `allOf` or branches).
 fn bare(n: &Node) -> bool {
+    holds_no_members(n) && n.branches.is_empty() && n.required.is_empty()
+}
+
+/// Whether a node says nothing about members or items and applies nothing else always.
+fn holds_no_members(n: &Node) -> bool {
     n.always.is_empty()
-        && n.branches.is_empty()
         && n.properties.is_empty()
         && n.additional.is_none()
         && n.items.is_none()
-        && n.required.is_empty()
         && n.key_class.is_none()
         && !n.closed
         && !n.unlisted
@@ -829,16 +832,7 @@ impl<'a> Walker<'a, '_> {
         if let Some(m) = &n.merged {
             return Some((m, None));
         }
-        let bare = depth < 8
-            && n.branches.len() == 1
-            && n.always.is_empty()
-            && n.cond.is_none()
-            && n.key_class.is_none()
-            && !n.closed
-            && !n.unlisted
-            && n.properties.is_empty()
-            && n.additional.is_none()
-            && n.items.is_none();
+        let bare = depth < 8 && n.branches.len() == 1 && n.cond.is_none() && holds_no_members(n);
         if !bare {
             return None;
         }
