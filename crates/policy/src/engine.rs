@@ -1,6 +1,7 @@
 //! The audit of one body: parse, pick the kind, validate, walk, detect, apply the policy.
 
 use crate::json::{self, ParseError};
+use crate::names::NameMap;
 use crate::policy::{PointerPatterns, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
@@ -149,7 +150,7 @@ impl CompiledKind {
 pub(crate) struct KindIndex {
     /// Per name: the kinds that name it, each with whether it declares and whether it
     /// requires the name.
-    by_name: foldhash::HashMap<String, Vec<(usize, bool, bool)>>,
+    by_name: NameMap<Vec<(usize, bool, bool)>>,
     /// The number of the first kind of each product.
     first: Vec<usize>,
     count: usize,
@@ -172,7 +173,7 @@ impl KindIndex {
                     .map(|n| (n, true, false));
                 let required = k.required.iter().map(|n| (n.as_str(), false, true));
                 for (name, declares, requires) in declared.chain(required) {
-                    let kinds = index.by_name.entry(name.to_string()).or_default();
+                    let kinds = index.by_name.get_or_insert_with(name, Vec::new);
                     // A name declared twice (through two `allOf` members) counts once.
                     match kinds.last_mut() {
                         Some((g, d, r)) if *g == index.count => {
@@ -197,7 +198,7 @@ const CLEAN_MAX_COUNT: usize = 4096;
 thread_local! {
     /// Short strings the detectors found nothing in. Telemetry repeats its member names and
     /// enumerated values in every report, and a lookup costs less than a scan.
-    static CLEAN: std::cell::RefCell<foldhash::HashSet<Box<str>>> = Default::default();
+    static CLEAN: std::cell::RefCell<NameMap<()>> = Default::default();
 }
 
 /// Scans `text`, skipping strings this thread already found clean.
@@ -222,7 +223,7 @@ fn scan_remembering_clean(scanner: &Scanner, text: &str, out: &mut Vec<Match>) {
             if c.len() >= CLEAN_MAX_COUNT {
                 c.clear();
             }
-            c.insert(text.into());
+            c.get_or_insert_with(text, || ());
         });
     }
 }
@@ -840,7 +841,7 @@ fn audit_tree(
         let mut named = vec![0i64; index.count];
         let mut required = vec![0i64; index.count];
         for (k, _) in obj {
-            for &(g, declares, requires) in index.by_name.get(*k).map_or(&[][..], Vec::as_slice) {
+            for &(g, declares, requires) in index.by_name.get(k).map_or(&[][..], Vec::as_slice) {
                 named[g] += i64::from(declares);
                 required[g] += i64::from(requires);
             }

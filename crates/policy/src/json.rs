@@ -1,6 +1,7 @@
 //! Parses a body into a [`Tree`] that borrows from it, recording duplicate object keys,
 //! which would otherwise be silently resolved in favour of the last one.
 
+use crate::names;
 use crate::tree::Tree;
 use bumpalo::Bump;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -9,12 +10,27 @@ use std::fmt;
 
 /// Appends one pointer segment, escaped (RFC 6901).
 pub(crate) fn push_escaped(out: &mut String, segment: &str) {
-    // Member names are short: a plain loop beats setting up a vector search.
-    if segment.bytes().any(|b| b == b'~' || b == b'/') {
+    if needs_escape(segment.as_bytes()) {
         out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
     } else {
         out.push_str(segment);
     }
+}
+
+/// Whether a pointer segment holds `~` or `/`. Member names are short, so this looks at a
+/// word at a time rather than setting up a vector search.
+fn needs_escape(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    // Whether any byte of `w` is zero (exact: no false positives for a whole word).
+    let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & (ONES << 7) != 0;
+    let mut words = s.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        if zero_byte(w ^ (ONES * u64::from(b'~'))) || zero_byte(w ^ (ONES * u64::from(b'/'))) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'~' || b == b'/')
 }
 
 /// Appends an array index in decimal, without the formatting machinery (it runs per item).
@@ -186,13 +202,16 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
         let mut members = self.scratch.members.borrow_mut();
         // Sorted and one member per name, the last copy kept; writers usually send names
         // in order already, which one pass confirms.
-        if !members[start..].windows(2).all(|w| w[0].0 < w[1].0) {
-            members[start..].sort_by(|a, b| a.0.cmp(b.0));
+        if !members[start..]
+            .windows(2)
+            .all(|w| names::order(w[0].0, w[1].0).is_lt())
+        {
+            members[start..].sort_by(|a, b| names::order(a.0, b.0));
             let mut kept = start;
             for i in start..members.len() {
                 if members
                     .get(i + 1)
-                    .is_some_and(|next| next.0 == members[i].0)
+                    .is_some_and(|next| names::same(next.0, members[i].0))
                 {
                     let mut pointer = String::new();
                     Path::Key(self.path, members[i].0).pointer(&mut pointer);
@@ -420,6 +439,14 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn segments_are_escaped_exactly_when_needed(name in "[~/~/.\\x00-\\x7f\\u{80}-\\u{10ffff}]{0,40}") {
+            prop_assert_eq!(needs_escape(name.as_bytes()), name.contains(['~', '/']));
+            let mut out = String::new();
+            push_escaped(&mut out, &name);
+            prop_assert_eq!(out, name.replace('~', "~0").replace('/', "~1"));
+        }
+
         #[test]
         fn arbitrary_documents_parse_as_serde_json_does(
             members in proptest::collection::vec(

@@ -55,6 +55,7 @@
 
 mod engine;
 mod json;
+mod names;
 mod policy;
 mod redact;
 mod shape;

@@ -1,5 +1,6 @@
 //! Policy files: a product's promises as rules, per-field allowances and declared exceptions.
 
+use crate::names::NameMap;
 use privaudit_detect::Category as Detected;
 use serde::Deserialize;
 use std::fmt;
@@ -329,7 +330,7 @@ pub(crate) struct PointerPatterns {
 #[derive(Debug, Default)]
 struct SegmentState {
     matched: Vec<usize>,
-    on: foldhash::HashMap<String, u32>,
+    on: NameMap<u32>,
     /// Where a segment no pattern names literally leads.
     other: u32,
 }
@@ -409,10 +410,10 @@ impl PointerPatterns {
             state.other = id_of(step(&set, None));
             for &(i, j) in &set {
                 if let Some(lit) = patterns[i].get(j).filter(|s| *s != "*" && *s != "**")
-                    && !state.on.contains_key(lit)
+                    && !state.on.contains(lit)
                 {
                     let next = id_of(step(&set, Some(lit)));
-                    state.on.insert(lit.clone(), next);
+                    state.on.get_or_insert_with(lit, || next);
                 }
             }
             state.matched.sort_unstable();

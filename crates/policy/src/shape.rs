@@ -10,6 +10,7 @@
 //! instance-dependent sets are merged once into a shared, read-mostly cache.
 
 use crate::json::{push_escaped, push_index};
+use crate::names::NameMap;
 use crate::tree::{self, Tree};
 use foldhash::HashMap;
 use serde_json::Value;
@@ -61,7 +62,7 @@ struct Merged {
     unlisted: bool,
     /// Member names, to their place in `children`: kept apart so a lookup probes a small
     /// table.
-    properties: HashMap<Box<str>, u32>,
+    properties: NameMap<u32>,
     children: Vec<Children>,
     additional: Children,
     items: Children,
@@ -794,7 +795,7 @@ fn merge(nodes: &[Node], set: &[Id]) -> Merged {
         m.unlisted |= n.unlisted;
         for (k, p) in &n.properties {
             let next = m.children.len() as u32;
-            let i = *m.properties.entry(k.as_str().into()).or_insert(next) as usize;
+            let i = *m.properties.get_or_insert_with(k, || next) as usize;
             if i == m.children.len() {
                 m.children.push(Children::default());
             }
@@ -922,7 +923,7 @@ impl<'a> Walker<'a, '_> {
                     (self.visit)(Event::Enter {
                         segment: &self.pointer[len + 1..],
                     });
-                    let (child, named) = match m.properties.get(*k) {
+                    let (child, named) = match m.properties.get(k) {
                         Some(&i) => (&m.children[i as usize], true),
                         None => (&m.additional, false),
                     };

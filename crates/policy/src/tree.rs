@@ -9,6 +9,7 @@
 //! needed: to list the schema errors of an invalid body, for a typed report from a body with
 //! duplicates, for a body kept for analysis, and for a non-string value under an exception.
 
+use crate::names;
 use jsonschema::JsonType;
 use jsonschema::json::{Array, Json, Node, NodeIdentity, Object, cmp};
 use serde_json::{Map, Number, Value};
@@ -36,8 +37,16 @@ pub(crate) type Members<'a> = [(&'a str, Tree<'a>)];
 
 /// The member named `key`.
 pub(crate) fn get<'t, 'a>(members: &'t Members<'a>, key: &str) -> Option<&'t Tree<'a>> {
+    // Most report objects are small and their names differ in length, so a scan that
+    // compares bytes only on equal lengths beats the string comparisons of a binary search.
+    if members.len() <= 16 {
+        return members
+            .iter()
+            .find(|(k, _)| names::same(k, key))
+            .map(|(_, v)| v);
+    }
     members
-        .binary_search_by(|(k, _)| (*k).cmp(key))
+        .binary_search_by(|(k, _)| names::order(k, key))
         .ok()
         .map(|i| &members[i].1)
 }
