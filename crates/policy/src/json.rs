@@ -18,19 +18,20 @@ pub(crate) fn push_escaped(out: &mut String, segment: &str) {
 }
 
 /// Whether a pointer segment holds `~` or `/`. Member names are short, so this looks at a
-/// word at a time rather than setting up a vector search.
+/// word at a time (the last word overlapping the one before) rather than setting up a vector
+/// search.
 fn needs_escape(s: &[u8]) -> bool {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
-    // Whether any byte of `w` is zero (exact: no false positives for a whole word).
+    // Whether any byte of `w` is zero (exact as a yes or no).
     let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & (ONES << 7) != 0;
-    let mut words = s.chunks_exact(8);
-    for w in &mut words {
+    let special = |w: &[u8]| {
         let w = u64::from_le_bytes(w.try_into().unwrap_or_default());
-        if zero_byte(w ^ (ONES * u64::from(b'~'))) || zero_byte(w ^ (ONES * u64::from(b'/'))) {
-            return true;
-        }
+        zero_byte(w ^ (ONES * u64::from(b'~'))) || zero_byte(w ^ (ONES * u64::from(b'/')))
+    };
+    if s.len() < 8 {
+        return s.iter().any(|&b| b == b'~' || b == b'/');
     }
-    words.remainder().iter().any(|&b| b == b'~' || b == b'/')
+    s.chunks_exact(8).any(special) || special(&s[s.len() - 8..])
 }
 
 /// Appends an array index in decimal, without the formatting machinery (it runs per item).

@@ -147,6 +147,8 @@ struct Node {
     cond: Option<(Id, Option<Id>, Option<Id>)>,
     // What `fits` checks.
     types: Option<Vec<String>>,
+    /// The type indices (see [`type_index`]) `types` admits, one bit each.
+    type_mask: u8,
     konst: Option<Value>,
     enumeration: Option<Vec<Value>>,
     required: Vec<String>,
@@ -158,6 +160,10 @@ struct Node {
     /// Whether the applicable set depends on the instance's JSON type alone (every branch
     /// and condition on the way is told by type), so it can be resolved once per type.
     by_type: bool,
+    /// Per type index (see [`type_index`]), what [`Walker::resolve`] finds when the
+    /// instance's type alone decides it: the node holding the merged set, and the node
+    /// whose class applies.
+    resolved: [Option<(Id, Option<Id>)>; 7],
     /// Per `anyOf`/`oneOf`, when a valid body must have a property P and each branch limits P
     /// to its own few values (a tagged union): P and each branch's values. In an object that
     /// passed validation, the branch whose values hold P's is the only one that fits.
@@ -279,6 +285,7 @@ impl Compiler<'_> {
         self.by_path.insert(path.clone(), id);
         let Some(obj) = s.as_object() else {
             self.nodes[id].path = path;
+            self.nodes[id].type_mask = u8::MAX;
             return id;
         };
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
@@ -348,6 +355,7 @@ impl Compiler<'_> {
             n.cond = Some((c, then, els));
         }
         n.path = path;
+        n.type_mask = n.type_mask();
         self.nodes[id] = n;
         id
     }
@@ -377,6 +385,9 @@ impl Shape {
                 let merged = merge(&nodes, &set);
                 nodes[id].merged = Some(merged);
             }
+        }
+        for id in 0..nodes.len() {
+            nodes[id].resolved = std::array::from_fn(|t| resolved_by_type(&nodes, id, t, 0));
         }
         Shape {
             modelled: modelled(&root, &root, 0),
@@ -463,15 +474,6 @@ impl Shape {
                 self.applicable(b, inst, valid, ip, out, choices, depth + 1);
             }
         }
-    }
-
-    /// Whether the value's JSON type is one the node (or what it always applies) allows.
-    fn type_fits(&self, id: Id, inst: &Tree, depth: usize) -> bool {
-        if depth > 16 {
-            return true;
-        }
-        let n = &self.nodes[id];
-        n.admits_type(inst) && n.always.iter().all(|&a| self.type_fits(a, inst, depth + 1))
     }
 
     /// A cheap structural match on the keywords that tell branches apart: `type`, `const`,
@@ -563,10 +565,17 @@ impl Shape {
 impl Node {
     /// Whether the node's own `type` keyword admits the value.
     fn admits_type(&self, inst: &Tree) -> bool {
-        let index = type_index(inst);
-        self.types
-            .as_ref()
-            .is_none_or(|t| t.is_empty() || t.iter().any(|t| type_named(t, index)))
+        self.type_mask & (1 << type_index(inst)) != 0
+    }
+
+    /// The bits of [`Node::type_mask`] for the node's `type` keyword.
+    fn type_mask(&self) -> u8 {
+        match self.types.as_deref() {
+            None | Some([]) => u8::MAX,
+            Some(names) => (0..7)
+                .filter(|&i| names.iter().any(|t| type_named(t, i)))
+                .fold(0, |m, i| m | 1 << i),
+        }
     }
 }
 
@@ -684,6 +693,41 @@ fn union_tag(nodes: &[Node], parent: Id, branches: &[Id]) -> Option<(String, Vec
         }
         Some((prop, per_branch))
     })
+}
+
+/// Whether a value of type index `t` is one the node (or what it always applies) allows.
+fn type_fits(nodes: &[Node], id: Id, t: usize, depth: usize) -> bool {
+    if depth > 16 {
+        return true;
+    }
+    let n = &nodes[id];
+    n.type_mask & (1 << t) != 0 && n.always.iter().all(|&a| type_fits(nodes, a, t, depth + 1))
+}
+
+/// What [`Walker::resolve`] finds for any value of type index `t`, when the type alone
+/// decides it (see [`Node::resolved`]).
+fn resolved_by_type(nodes: &[Node], id: Id, t: usize, depth: usize) -> Option<(Id, Option<Id>)> {
+    let n = &nodes[id];
+    if n.merged.is_some() {
+        return Some((id, None));
+    }
+    if depth >= 8 || !bare_wrapper(n) {
+        return None;
+    }
+    let mut typed = n.branches[0]
+        .1
+        .iter()
+        .filter(|&&b| type_fits(nodes, b, t, 0));
+    let (Some(&only), None) = (typed.next(), typed.next()) else {
+        return None;
+    };
+    let (m, c) = resolved_by_type(nodes, only, t, depth + 1)?;
+    Some((m, if n.class.is_some() { Some(id) } else { c }))
+}
+
+/// A bare `anyOf`/`oneOf` wrapper: one set of branches and nothing else that shapes members.
+fn bare_wrapper(n: &Node) -> bool {
+    n.branches.len() == 1 && n.cond.is_none() && holds_no_members(n)
 }
 
 /// Whether `fits` on the node looks at the instance's type alone.
@@ -833,13 +877,22 @@ impl<'a> Walker<'a, '_> {
         if let Some(m) = &n.merged {
             return Some((m, None));
         }
-        let bare = depth < 8 && n.branches.len() == 1 && n.cond.is_none() && holds_no_members(n);
-        if !bare {
+        // Most wrappers are told apart by the value's type alone (an object or null), which
+        // was resolved in advance; branch choices are recorded on the way below only.
+        let t = type_index(inst);
+        if self.choices.is_none()
+            && let Some((m, c)) = n.resolved[t]
+        {
+            let class = c.and_then(|c| shape.nodes[c].class.as_deref());
+            return shape.nodes[m].merged.as_ref().map(|m| (m, class));
+        }
+        if depth >= 8 || !bare_wrapper(n) {
             return None;
         }
-        // Most wrappers are told apart by the value's type alone (an object or null).
         let branches = &n.branches[0].1;
-        let mut typed = branches.iter().filter(|&&b| shape.type_fits(b, inst, 0));
+        let mut typed = branches
+            .iter()
+            .filter(|&&b| type_fits(&shape.nodes, b, t, 0));
         let b = match (typed.next(), typed.next()) {
             (Some(&only), None) => only,
             _ => *branches.iter().find(|&&b| shape.fits(b, inst, 0))?,
@@ -861,6 +914,21 @@ impl<'a> Walker<'a, '_> {
         fixed: bool,
     ) {
         let shape = self.shape;
+        // A scalar needs only its class, and the outermost schema's own class is the one the
+        // merge keeps: no branch or condition below it needs resolving (unless its choices
+        // are being recorded).
+        if self.choices.is_none()
+            && !matches!(inst, Tree::Object(_) | Tree::Array(_))
+            && let Some(&first) = schemas.ids.first()
+            && let Some(class) = shape.nodes[first].class.as_deref()
+        {
+            (self.visit)(Event::Value {
+                pointer: &self.pointer,
+                value: inst,
+                class: Some(class),
+            });
+            return;
+        }
         let fixed =
             fixed && matches!(schemas.ids.as_slice(), [id] if shape.nodes[*id].merged.is_some());
         let mut fresh = None;
@@ -975,11 +1043,12 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    /// Every event of a walk, as text.
-    fn events(shape: &Shape, v: &Value, valid: bool) -> Vec<String> {
+    /// Every event of a walk, as text. `general`: with branch choices recorded, which turns
+    /// off every shortcut that skips resolving branches.
+    fn events(shape: &Shape, v: &Value, valid: bool, general: bool) -> Vec<String> {
         let mut out = Vec::new();
         let arena = bumpalo::Bump::new();
-        shape.walk(&Tree::from_value(v, &arena), valid, false, &mut |e| {
+        shape.walk(&Tree::from_value(v, &arena), valid, general, &mut |e| {
             out.push(match e {
                 Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
                 Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
@@ -1173,6 +1242,7 @@ mod tests {
             for n in &mut general.nodes {
                 n.tag = None;
                 n.by_type = false;
+                n.resolved = [None; 7];
                 n.branch_tags.iter_mut().for_each(|t| *t = None);
             }
             let validator =
@@ -1221,8 +1291,8 @@ mod tests {
                         file.display()
                     );
                     assert_eq!(
-                        events(&fast, v, valid),
-                        events(&general, v, false),
+                        events(&fast, v, valid, false),
+                        events(&general, v, false, true),
                         "{}",
                         file.display()
                     );
