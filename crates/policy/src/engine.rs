@@ -288,7 +288,8 @@ impl<'a> Run<'a> {
             findings: Vec::new(),
             matches: Vec::new(),
             hits: Vec::new(),
-            states: Vec::new(),
+            // Room for the depth of ordinary reports, so the walk does not grow it step by step.
+            states: Vec::with_capacity(32),
             unchecked: Vec::new(),
         }
     }

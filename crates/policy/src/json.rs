@@ -304,10 +304,11 @@ pub(crate) fn parse<'a>(
     limits: ParseLimits,
 ) -> Result<(Tree<'a>, Vec<String>), ParseError> {
     let dups = Duplicates::default();
+    // Room for the members and items of ordinary reports, so they do not grow per body.
     let scratch = Scratch {
         arena,
-        members: RefCell::default(),
-        items: RefCell::default(),
+        members: RefCell::new(Vec::with_capacity(64)),
+        items: RefCell::new(Vec::with_capacity(32)),
     };
     let root = Node {
         path: &Path::Root,

@@ -527,11 +527,12 @@ impl Shape {
         let mut choices = Vec::new();
         let mut walker = Walker {
             shape: self,
-            pointer: String::new(),
+            // Room for ordinary pointers and applicable sets, so neither grows step by step.
+            pointer: String::with_capacity(256),
             visit,
             valid,
             choices: record_choices.then_some(&mut choices),
-            scratch: Vec::new(),
+            scratch: Vec::with_capacity(64),
         };
         walker.node(&self.root_children, inst, None, 0, self.modelled);
         choices
