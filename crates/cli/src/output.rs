@@ -141,7 +141,7 @@ fn kind_name(a: &Audit) -> (&'static str, &'static str) {
 
 /// One finding of the JSON contract, written from borrowed fields: a capture with many
 /// findings would otherwise build and free a map of copies for each. Members in name order,
-/// as the contract has always written them.
+/// the bytes earlier releases wrote (docs/output.md leaves the order out of the contract).
 #[derive(serde::Serialize)]
 struct JsonFinding<'a> {
     category: &'a str,

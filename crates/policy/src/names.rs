@@ -6,7 +6,8 @@ use hashbrown::HashTable;
 use std::cmp::Ordering;
 use std::hash::BuildHasher;
 
-fn word8(s: &[u8], at: usize) -> u64 {
+/// The eight bytes of `s` from `at` as a little-endian word.
+pub(crate) fn word8(s: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default())
 }
 
@@ -65,8 +66,9 @@ pub(crate) fn order(a: &str, b: &str) -> Ordering {
 }
 
 /// A map from names to values, compared with [`same`]. A few names are scanned in order
-/// (lengths first, so few bytes are compared); more are indexed by a hash seeded per map,
-/// so names an input adds cannot be chosen to collide.
+/// (lengths first, so few bytes are compared); more are indexed by a hash seeded per map
+/// (foldhash: fast, not built to resist a determined collision search; the engine's memory
+/// of clean strings, the one map an input fills, is bounded and starts over when full).
 pub(crate) struct NameMap<V> {
     entries: Vec<(Box<str>, V)>,
     /// Positions in `entries`, once there are more than [`SCANNED`].
@@ -162,8 +164,15 @@ mod tests {
         fn comparisons_agree_with_str(a in "[a-c/~é]{0,20}", b in "[a-c/~é]{0,20}") {
             prop_assert_eq!(same(&a, &b), a == b);
             prop_assert_eq!(order(&a, &b), a.cmp(&b));
-            // Equal strings of every length, and strings that differ in one byte only.
+            // Equal strings of every length, prefixes, and strings that differ in one byte.
             prop_assert!(same(&a, &a.clone()));
+            let longer = format!("{a}x");
+            prop_assert!(!same(&a, &longer));
+            prop_assert_eq!(order(&a, &longer), a.as_str().cmp(&longer));
+            prop_assert_eq!(order(&longer, &a), longer.as_str().cmp(&a));
+            if let Some((cut, _)) = a.char_indices().last() {
+                prop_assert_eq!(order(&a[..cut], &a), a[..cut].cmp(&a));
+            }
             for at in 0..a.len() {
                 let mut c = a.clone().into_bytes();
                 c[at] ^= 1;
@@ -196,5 +205,11 @@ mod tests {
         assert!(!m.contains("name_300") && !m.contains("name_") && !m.contains(""));
         m.clear();
         assert!(m.is_empty() && !m.contains("name_1"));
+        // Filled again past the scan after starting over, as the clean-string memory is.
+        for n in &names[..3 * SCANNED] {
+            m.get_or_insert_with(n, || 1);
+        }
+        assert!(names[..3 * SCANNED].iter().all(|n| m.get(n) == Some(&1)));
+        assert!(!m.contains(&names[3 * SCANNED]));
     }
 }

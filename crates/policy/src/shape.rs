@@ -60,8 +60,8 @@ struct Merged {
     key_class: Option<String>,
     closed: bool,
     unlisted: bool,
-    /// Member names, to their place in `children`: kept apart so a lookup probes a small
-    /// table.
+    /// Member names, to their place in `children`: kept apart so a lookup scans or probes a
+    /// small table.
     properties: NameMap<u32>,
     children: Vec<Children>,
     additional: Children,
@@ -566,7 +566,12 @@ impl Shape {
 impl Node {
     /// Whether the node's own `type` keyword admits the value.
     fn admits_type(&self, inst: &Tree) -> bool {
-        self.type_mask & (1 << type_index(inst)) != 0
+        self.admits(type_index(inst))
+    }
+
+    /// Whether the node's own `type` keyword admits values of type index `t`.
+    fn admits(&self, t: usize) -> bool {
+        self.type_mask & (1 << t) != 0
     }
 
     /// The bits of [`Node::type_mask`] for the node's `type` keyword.
@@ -702,7 +707,7 @@ fn type_fits(nodes: &[Node], id: Id, t: usize, depth: usize) -> bool {
         return true;
     }
     let n = &nodes[id];
-    n.type_mask & (1 << t) != 0 && n.always.iter().all(|&a| type_fits(nodes, a, t, depth + 1))
+    n.admits(t) && n.always.iter().all(|&a| type_fits(nodes, a, t, depth + 1))
 }
 
 /// What [`Walker::resolve`] finds for any value of type index `t`, when the type alone
@@ -715,15 +720,20 @@ fn resolved_by_type(nodes: &[Node], id: Id, t: usize, depth: usize) -> Option<(I
     if depth >= 8 || !bare_wrapper(n) {
         return None;
     }
+    let (m, c) = resolved_by_type(nodes, typed_branch(nodes, n, t)?, t, depth + 1)?;
+    Some((m, if n.class.is_some() { Some(id) } else { c }))
+}
+
+/// The one branch of a bare wrapper that admits values of type index `t`, if only one does.
+fn typed_branch(nodes: &[Node], n: &Node, t: usize) -> Option<Id> {
     let mut typed = n.branches[0]
         .1
         .iter()
         .filter(|&&b| type_fits(nodes, b, t, 0));
-    let (Some(&only), None) = (typed.next(), typed.next()) else {
-        return None;
-    };
-    let (m, c) = resolved_by_type(nodes, only, t, depth + 1)?;
-    Some((m, if n.class.is_some() { Some(id) } else { c }))
+    match (typed.next(), typed.next()) {
+        (Some(&only), None) => Some(only),
+        _ => None,
+    }
 }
 
 /// A bare `anyOf`/`oneOf` wrapper: one set of branches and nothing else that shapes members.
@@ -879,9 +889,11 @@ impl<'a> Walker<'a, '_> {
             return Some((m, None));
         }
         // Most wrappers are told apart by the value's type alone (an object or null), which
-        // was resolved in advance; branch choices are recorded on the way below only.
+        // was resolved in advance (from the top, within the same depth); branch choices are
+        // recorded on the way below only.
         let t = type_index(inst);
         if self.choices.is_none()
+            && depth == 0
             && let Some((m, c)) = n.resolved[t]
         {
             let class = c.and_then(|c| shape.nodes[c].class.as_deref());
@@ -890,13 +902,9 @@ impl<'a> Walker<'a, '_> {
         if depth >= 8 || !bare_wrapper(n) {
             return None;
         }
-        let branches = &n.branches[0].1;
-        let mut typed = branches
-            .iter()
-            .filter(|&&b| type_fits(&shape.nodes, b, t, 0));
-        let b = match (typed.next(), typed.next()) {
-            (Some(&only), None) => only,
-            _ => *branches.iter().find(|&&b| shape.fits(b, inst, 0))?,
+        let b = match typed_branch(&shape.nodes, n, t) {
+            Some(only) => only,
+            None => *n.branches[0].1.iter().find(|&&b| shape.fits(b, inst, 0))?,
         };
         if let Some(choices) = &mut self.choices {
             choices.push((self.pointer.clone(), shape.nodes[b].path.clone()));
@@ -1045,7 +1053,8 @@ mod tests {
     use std::path::Path;
 
     /// Every event of a walk, as text. `general`: with branch choices recorded, which turns
-    /// off every shortcut that skips resolving branches.
+    /// off the shortcuts that resolve branches in advance or skip them (a wrapper whose
+    /// branches the value's type tells apart is still resolved by type, on both paths).
     fn events(shape: &Shape, v: &Value, valid: bool, general: bool) -> Vec<String> {
         let mut out = Vec::new();
         let arena = bumpalo::Bump::new();
@@ -1228,8 +1237,9 @@ mod tests {
         assert!(pruned > 100, "only {pruned} bodies had unchecked members");
     }
 
-    /// The shortcuts (per-type resolution of child sets, tag tests, unions chosen by their
-    /// tag in valid bodies) change how fast the
+    /// The shortcuts (per-type resolution of child sets and wrappers, tag tests, unions chosen
+    /// by their tag in valid bodies, a scalar's class from its outermost schema) change how
+    /// fast the
     /// applicable schemas are found, never which: a walk with them gives the same events as
     /// the general path, on every fixture and on each with any one node given another type
     /// or another tag. On the same bodies, validating the parsed tree gives the verdict and

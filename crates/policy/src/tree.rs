@@ -2,7 +2,7 @@
 //! hold no escapes, and keeps everything else (member lists, items, strings that held
 //! escapes) in an arena: a parse allocates nothing per node, and dropping the tree frees
 //! nothing per node. Objects are member lists sorted by name, one member per name (the last
-//! copy wins, as in serde_json); lookups are binary searches.
+//! copy wins, as in serde_json); a lookup scans a small object and binary-searches a large one.
 //!
 //! The validator decides validity on this tree directly (it implements jsonschema's instance
 //! traits), and the walk reads it. A `serde_json::Value` is built from it where one is
