@@ -316,10 +316,22 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// A batch being audited in the background while the next one is read.
+/// A batch being audited in the background while the next one is read and the one before
+/// it written.
 struct Pending {
     handle: std::thread::JoinHandle<Outcomes>,
     jobs: std::sync::Arc<Vec<Job>>,
+}
+
+impl Pending {
+    /// Waits for the batch's audit: its jobs and their outcomes.
+    fn join(self) -> (std::sync::Arc<Vec<Job>>, Outcomes) {
+        let outcomes = self
+            .handle
+            .join()
+            .unwrap_or_else(|_| vec![Err(THREAD_FAILED.into()); self.jobs.len()]);
+        (self.jobs, outcomes)
+    }
 }
 
 type Outcomes = Vec<Result<privaudit_policy::Audit, String>>;
@@ -421,12 +433,13 @@ impl Audit<'_> {
     }
 
     /// Audits a full batch in the background, so that reading the next one overlaps it;
-    /// writes the batch dispatched before. With one thread, audits in place.
+    /// writes the batch dispatched before while this one is audited. With one thread,
+    /// audits in place.
     fn dispatch(&mut self, batch: &mut Batch) -> Result<(), String> {
         if self.jobs <= 1 {
             return self.flush(batch);
         }
-        self.collect()?;
+        let before = self.pending.take().map(Pending::join);
         let jobs = std::sync::Arc::new(std::mem::take(batch).jobs);
         let shared = jobs.clone();
         let auditor = self.auditor.clone();
@@ -436,19 +449,18 @@ impl Audit<'_> {
             audit_parallel(&auditor, forced.as_deref(), &shared, threads)
         });
         self.pending = Some(Pending { handle, jobs });
-        Ok(())
+        match before {
+            Some((jobs, outcomes)) => self.write_batch(&jobs, outcomes),
+            None => Ok(()),
+        }
     }
 
     /// Waits for the batch audited in the background and writes it.
     fn collect(&mut self) -> Result<(), String> {
-        let Some(pending) = self.pending.take() else {
-            return Ok(());
-        };
-        let outcomes = pending
-            .handle
-            .join()
-            .unwrap_or_else(|_| vec![Err(THREAD_FAILED.into()); pending.jobs.len()]);
-        self.write_batch(&pending.jobs, outcomes)
+        match self.pending.take().map(Pending::join) {
+            Some((jobs, outcomes)) => self.write_batch(&jobs, outcomes),
+            None => Ok(()),
+        }
     }
 
     /// Drops the findings the baseline knows, counts the rest and writes the record.
