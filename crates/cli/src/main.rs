@@ -254,9 +254,10 @@ struct Job {
     record: privaudit_capture::Record,
 }
 
-/// Records are audited in batches of this many records or bytes, spread over the threads.
-const BATCH_RECORDS: usize = 4096;
-const BATCH_BYTES: usize = 8 << 20;
+/// Records are audited in batches of this many records or bytes: small, so that the threads
+/// share the work evenly and the first and last batches keep nobody waiting long.
+const BATCH_RECORDS: usize = 64;
+const BATCH_BYTES: usize = 512 << 10;
 
 /// Records waiting for the engine, with the bytes of their bodies kept as they come.
 #[derive(Default)]
@@ -274,6 +275,12 @@ impl Batch {
     /// Ready for the engine: enough records or enough bytes of bodies.
     fn full(&self) -> bool {
         self.jobs.len() >= BATCH_RECORDS || self.bytes >= BATCH_BYTES
+    }
+
+    /// Empties the batch; it keeps its room for the next one.
+    fn clear(&mut self) {
+        self.jobs.clear();
+        self.bytes = 0;
     }
 }
 
@@ -316,34 +323,136 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-/// A batch being audited in the background while the next one is read and the one before
-/// it written.
-struct Pending {
-    handle: std::thread::JoinHandle<Outcomes>,
-    jobs: std::sync::Arc<Vec<Job>>,
+/// Audit threads that live for the whole run, so each keeps its warm buffers and its memory
+/// of clean strings. Batches go out numbered, come back in any order and are handed on in
+/// input order.
+struct Pool {
+    /// Taken when the pool is dropped, which closes the queue.
+    work: Option<std::sync::mpsc::SyncSender<(u64, Vec<Job>)>>,
+    done: std::sync::mpsc::Receiver<(u64, Vec<Job>, Outcomes)>,
+    handles: Vec<std::thread::JoinHandle<()>>,
+    /// The number of the next batch to send, and of the next to hand on.
+    sent: u64,
+    next: u64,
+    /// Batches that came back ahead of their turn.
+    early: std::collections::BTreeMap<u64, (Vec<Job>, Outcomes)>,
+    /// The body bytes of each batch out, in the order sent.
+    sizes: std::collections::VecDeque<usize>,
+    /// The body bytes of all batches out.
+    bytes: usize,
 }
 
-impl Pending {
-    /// Waits for the batch's audit: its jobs and their outcomes.
-    fn join(self) -> (std::sync::Arc<Vec<Job>>, Outcomes) {
-        let outcomes = self
-            .handle
-            .join()
-            .unwrap_or_else(|_| vec![Err(THREAD_FAILED.into()); self.jobs.len()]);
-        (self.jobs, outcomes)
+/// Batches out per audit thread at most: enough to keep every thread busy while the
+/// writer catches up.
+const IN_FLIGHT_PER_THREAD: usize = 4;
+/// Body bytes out at most, beyond one batch per thread: so that memory grows with the
+/// largest record and the thread count, never with the file.
+const IN_FLIGHT_BYTES: usize = 8 << 20;
+
+/// Returned when the audit threads are gone while batches are still out.
+const POOL_GONE: &str = "internal error: the audit threads stopped";
+
+impl Pool {
+    fn new(threads: usize, auditor: std::sync::Arc<Auditor>, forced: Option<&str>) -> Pool {
+        // Room for every batch that may be out, so sending never waits on the threads.
+        let (work, queue) =
+            std::sync::mpsc::sync_channel::<(u64, Vec<Job>)>(threads * IN_FLIGHT_PER_THREAD + 1);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let (finished, done) = std::sync::mpsc::channel();
+        let forced: Option<std::sync::Arc<str>> = forced.map(Into::into);
+        let handles = (0..threads)
+            .map(|_| {
+                let queue = queue.clone();
+                let finished = finished.clone();
+                let auditor = auditor.clone();
+                let forced = forced.clone();
+                std::thread::spawn(move || {
+                    loop {
+                        // The lock is let go before the batch is audited.
+                        let next = queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        let Ok((n, jobs)) = next else { break };
+                        let outcomes = audit_all(&auditor, forced.as_deref(), &jobs);
+                        if finished.send((n, jobs, outcomes)).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        Pool {
+            work: Some(work),
+            done,
+            handles,
+            sent: 0,
+            next: 0,
+            early: Default::default(),
+            sizes: Default::default(),
+            bytes: 0,
+        }
+    }
+
+    fn send(&mut self, jobs: Vec<Job>, bytes: usize) -> Result<(), String> {
+        let work = self.work.as_ref().ok_or(POOL_GONE)?;
+        work.send((self.sent, jobs))
+            .map_err(|_| POOL_GONE.to_string())?;
+        self.sent += 1;
+        self.sizes.push_back(bytes);
+        self.bytes += bytes;
+        Ok(())
+    }
+
+    /// Too much is out: the next batch is waited for before more are read.
+    fn full(&self) -> bool {
+        let (out, threads) = (self.sizes.len(), self.handles.len());
+        out > threads * IN_FLIGHT_PER_THREAD || (out > threads && self.bytes > IN_FLIGHT_BYTES)
+    }
+
+    /// The next batch in input order, once it is back: waits for it when `wait`.
+    fn next(&mut self, wait: bool) -> Result<Option<(Vec<Job>, Outcomes)>, String> {
+        while self.next < self.sent {
+            if let Some(ready) = self.early.remove(&self.next) {
+                self.next += 1;
+                self.bytes -= self.sizes.pop_front().unwrap_or(0);
+                return Ok(Some(ready));
+            }
+            let (n, jobs, outcomes) = match self.done.try_recv() {
+                Ok(back) => back,
+                Err(std::sync::mpsc::TryRecvError::Empty) if !wait => return Ok(None),
+                Err(std::sync::mpsc::TryRecvError::Empty) => {
+                    self.done.recv().map_err(|_| POOL_GONE.to_string())?
+                }
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(POOL_GONE.into()),
+            };
+            self.early.insert(n, (jobs, outcomes));
+        }
+        Ok(None)
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // Closing the queue ends each thread once the batches it holds are done.
+        self.work = None;
+        for t in self.handles.drain(..) {
+            let _ = t.join();
+        }
     }
 }
 
 type Outcomes = Vec<Result<privaudit_policy::Audit, String>>;
 
-/// The outcome of a record whose audit thread failed.
-const THREAD_FAILED: &str = "internal error: an audit thread failed";
+/// The outcome of a record whose audit failed inside the engine.
+const AUDIT_FAILED: &str = "internal error: the audit of this record failed";
 
 struct Audit<'a> {
     args: &'a AuditArgs,
-    /// Shared with the thread that audits a batch while the next is read.
+    /// Shared with the audit threads.
     auditor: std::sync::Arc<Auditor>,
-    pending: Option<Pending>,
+    /// The audit threads, when there is more than one; else records are audited in place.
+    pool: Option<Pool>,
     baseline: std::collections::BTreeSet<String>,
     endpoints: Vec<&'static str>,
     /// Source names by index; shared, so a record costs no copy of its name.
@@ -412,55 +521,42 @@ impl Audit<'_> {
         self.error(source, None, None, message)
     }
 
-    /// Writes what was dispatched, then audits a batch on every thread and hands the
-    /// outcomes to the sink in input order. Everything queued so far is written on return.
+    /// Audits and writes everything queued, in input order.
     fn flush(&mut self, batch: &mut Batch) -> Result<(), String> {
-        self.collect()?;
-        if batch.jobs.is_empty() {
-            return Ok(());
+        if self.pool.is_some() {
+            if !batch.jobs.is_empty() {
+                self.dispatch(batch)?;
+            }
+            return self.drain(true);
         }
-        let outcomes = audit_parallel(
-            &self.auditor,
-            self.args.product.as_deref(),
-            &batch.jobs,
-            self.jobs,
-        );
+        let outcomes = audit_all(&self.auditor, self.args.product.as_deref(), &batch.jobs);
         self.write_batch(&batch.jobs, outcomes)?;
-        // The batch keeps its room for the next one.
-        batch.jobs.clear();
-        batch.bytes = 0;
+        batch.clear();
         Ok(())
     }
 
-    /// Audits a full batch in the background, so that reading the next one overlaps it;
-    /// writes the batch dispatched before while this one is audited. With one thread,
-    /// audits in place.
+    /// Hands a full batch to the audit threads and writes the batches that are back; with
+    /// one thread, audits it in place.
     fn dispatch(&mut self, batch: &mut Batch) -> Result<(), String> {
-        if self.jobs <= 1 {
+        let Some(pool) = self.pool.as_mut() else {
             return self.flush(batch);
-        }
-        let before = self.pending.take().map(Pending::join);
-        let jobs = std::sync::Arc::new(std::mem::take(batch).jobs);
-        let shared = jobs.clone();
-        let auditor = self.auditor.clone();
-        let forced = self.args.product.clone();
-        let threads = self.jobs;
-        let handle = std::thread::spawn(move || {
-            audit_parallel(&auditor, forced.as_deref(), &shared, threads)
-        });
-        self.pending = Some(Pending { handle, jobs });
-        match before {
-            Some((jobs, outcomes)) => self.write_batch(&jobs, outcomes),
-            None => Ok(()),
-        }
+        };
+        let jobs = std::mem::replace(&mut batch.jobs, Vec::with_capacity(BATCH_RECORDS));
+        pool.send(jobs, std::mem::take(&mut batch.bytes))?;
+        self.drain(false)
     }
 
-    /// Waits for the batch audited in the background and writes it.
-    fn collect(&mut self) -> Result<(), String> {
-        match self.pending.take().map(Pending::join) {
-            Some((jobs, outcomes)) => self.write_batch(&jobs, outcomes),
-            None => Ok(()),
+    /// Writes the batches that are back, in order: all of them when `all`, else waiting
+    /// only while too many are out.
+    fn drain(&mut self, all: bool) -> Result<(), String> {
+        while let Some(pool) = self.pool.as_mut() {
+            let wait = all || pool.full();
+            match pool.next(wait)? {
+                Some((jobs, outcomes)) => self.write_batch(&jobs, outcomes)?,
+                None => break,
+            }
         }
+        Ok(())
     }
 
     /// Drops the findings the baseline knows, counts the rest and writes the record.
@@ -599,7 +695,8 @@ impl Audit<'_> {
                     return self.limit_reached(&source);
                 }
                 match more {
-                    Ok(false) => return self.flush(batch),
+                    // What is queued waits for the next source or the end of the run.
+                    Ok(false) => return Ok(()),
                     Ok(true) if batch.full() => self.dispatch(batch)?,
                     Ok(true) => {}
                     Err(e) => return self.fail(batch, &source, format!("reading: {e}")),
@@ -657,55 +754,17 @@ impl Audit<'_> {
     }
 }
 
-fn audit_parallel(
-    auditor: &Auditor,
-    forced: Option<&str>,
-    batch: &[Job],
-    jobs: usize,
-) -> Vec<Result<privaudit_policy::Audit, String>> {
-    if jobs <= 1 || batch.len() < 2 {
-        return batch
-            .iter()
-            .map(|j| audit_one(auditor, forced, j))
-            .collect();
-    }
-    // Threads take small runs of records as they finish the last, so one heavy stretch
-    // of records does not leave the other cores idle; results go back in record order.
-    const RUN: usize = 8;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Result<privaudit_policy::Audit, String>>)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..jobs.min(batch.len().div_ceil(RUN)))
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut out = Vec::new();
-                        loop {
-                            let start = next.fetch_add(RUN, std::sync::atomic::Ordering::Relaxed);
-                            if start >= batch.len() {
-                                break out;
-                            }
-                            let run = &batch[start..(start + RUN).min(batch.len())];
-                            let audits = run.iter().map(|j| audit_one(auditor, forced, j));
-                            out.push((start, audits.collect()));
-                        }
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .filter_map(|h| h.join().ok())
-                .flatten()
-                .collect()
-        });
-    done.sort_unstable_by_key(|(start, _)| *start);
-    // A run a failed thread held is reported as failed, record by record.
-    let mut outcomes = Vec::with_capacity(batch.len());
-    for (start, audits) in done {
-        outcomes.resize_with(start, || Err(THREAD_FAILED.into()));
-        outcomes.extend(audits);
-    }
-    outcomes.resize_with(batch.len(), || Err(THREAD_FAILED.into()));
-    outcomes
+/// Audits a batch in order. A panic in the engine fails its record, not the run.
+fn audit_all(auditor: &Auditor, forced: Option<&str>, batch: &[Job]) -> Outcomes {
+    batch
+        .iter()
+        .map(|j| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                audit_one(auditor, forced, j)
+            }))
+            .unwrap_or_else(|_| Err(AUDIT_FAILED.into()))
+        })
+        .collect()
 }
 
 fn audit_one(
@@ -832,10 +891,11 @@ fn start<'a>(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
     );
+    let auditor = std::sync::Arc::new(auditor);
     let mut run = Audit {
         args,
-        auditor: std::sync::Arc::new(auditor),
-        pending: None,
+        auditor: auditor.clone(),
+        pool: (jobs > 1).then(|| Pool::new(jobs, auditor.clone(), args.product.as_deref())),
         baseline,
         endpoints: privaudit_reports::catalog()
             .iter()

@@ -744,8 +744,9 @@ fn a_regenerated_baseline_keeps_its_entries() {
 
 #[test]
 fn output_is_the_same_whatever_the_thread_count() {
-    // Several batches (4096 records each) in two files, with bad records among them, so
-    // batches are audited in the background while the next is read.
+    // Many batches in two files, with bad records among them and a broken gzip file between
+    // the two, so that batches come back from the threads in any order while the next are
+    // read, and an error about a whole source has to wait for the records before it.
     let compact = |path: &str| {
         let v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(fixtures().join(path)).unwrap()).unwrap();
@@ -767,6 +768,8 @@ fn output_is_the_same_whatever_the_thread_count() {
         }
         files.push(tmp(name, text.as_bytes()).display().to_string());
     }
+    let broken = tmp("threads-broken.ndjson.gz", b"\x1f\x8bnot gzip");
+    files.insert(1, broken.display().to_string());
     for format in ["json", "text"] {
         let outputs: Vec<_> = ["1", "3"]
             .iter()
@@ -783,8 +786,15 @@ fn output_is_the_same_whatever_the_thread_count() {
             assert_eq!(v["summary"]["records"], 9300);
             let errors = v["errors"].as_array().unwrap();
             let records: Vec<_> = errors.iter().map(|e| e["record"].as_u64()).collect();
-            let expected: Vec<_> = (0..9).map(|k| Some(999 + 1000 * k)).collect();
+            let mut expected: Vec<_> = (0..9).map(|k| Some(999 + 1000 * k)).collect();
+            expected.push(None);
             assert_eq!(records, expected, "errors in input order");
+            assert!(
+                errors[9]["source"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("broken.ndjson.gz")
+            );
             let findings = v["findings"].as_array().unwrap();
             assert!(findings.len() >= 4000, "{} findings", findings.len());
         }
