@@ -91,8 +91,9 @@ pub(crate) struct ParseLimits {
 /// its own off the end into the arena when it closes, at its final size.
 struct Scratch<'de> {
     arena: &'de Bump,
-    members: RefCell<Vec<(&'de str, Tree<'de>)>>,
-    items: RefCell<Vec<Tree<'de>>>,
+    /// In the arena too: a body costs no call to the allocator for them.
+    members: RefCell<bumpalo::collections::Vec<'de, (&'de str, Tree<'de>)>>,
+    items: RefCell<bumpalo::collections::Vec<'de, Tree<'de>>>,
 }
 
 struct Node<'a, 'de> {
@@ -307,8 +308,8 @@ pub(crate) fn parse<'a>(
     // Room for the members and items of ordinary reports, so they do not grow per body.
     let scratch = Scratch {
         arena,
-        members: RefCell::new(Vec::with_capacity(64)),
-        items: RefCell::new(Vec::with_capacity(32)),
+        members: RefCell::new(bumpalo::collections::Vec::with_capacity_in(64, arena)),
+        items: RefCell::new(bumpalo::collections::Vec::with_capacity_in(32, arena)),
     };
     let root = Node {
         path: &Path::Root,
