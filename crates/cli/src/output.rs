@@ -20,6 +20,7 @@ pub struct Audited<'a> {
 }
 
 /// A record (or a whole source) that could not be audited.
+#[derive(Clone)]
 pub struct RecordError {
     pub source: String,
     pub record: Option<usize>,
@@ -157,11 +158,20 @@ struct JsonFinding<'a> {
     source: &'a str,
 }
 
+/// One error of the JSON contract, members in name order as for findings.
+#[derive(serde::Serialize)]
+struct JsonError<'a> {
+    message: &'a str,
+    record: Option<usize>,
+    source: &'a str,
+}
+
 /// The JSON contract, version 1 (docs/output.md).
 #[derive(Default)]
 pub struct Json {
     findings: usize,
-    errors: Vec<Value>,
+    /// Written after the findings, so kept until the end.
+    errors: Vec<RecordError>,
 }
 
 impl Json {
@@ -199,8 +209,7 @@ impl Sink for Json {
         Ok(())
     }
     fn error(&mut self, e: &RecordError, _: &mut dyn Write) -> io::Result<()> {
-        self.errors
-            .push(json!({"source": e.source, "record": e.record, "message": e.message}));
+        self.errors.push(e.clone());
         Ok(())
     }
     fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
@@ -212,7 +221,13 @@ impl Sink for Json {
         write!(out, ",\n  \"errors\": [")?;
         for (i, e) in self.errors.iter().enumerate() {
             let sep = if i == 0 { "" } else { "," };
-            write!(out, "{sep}\n    {}", serde_json::to_string(e)?)?;
+            let row = JsonError {
+                message: &e.message,
+                record: e.record,
+                source: &e.source,
+            };
+            write!(out, "{sep}\n    ")?;
+            serde_json::to_writer(&mut *out, &row)?;
         }
         let close = if self.errors.is_empty() { "]" } else { "\n  ]" };
         let summary = json!({
@@ -343,6 +358,8 @@ pub struct Sarif {
     /// Input errors, reported as tool notifications (the first hundred).
     errors: Vec<Value>,
     error_count: usize,
+    /// The last source written and its artifact URI, which takes file system calls.
+    artifact: Option<(String, String)>,
 }
 
 /// A source as a SARIF artifact URI: relative to the working directory where it can be (code
@@ -379,7 +396,13 @@ impl Sink for Sarif {
                     "{{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{{\n    \"results\": ["
                 )?;
             }
-            self.rules.insert(f.rule.clone());
+            if !self.rules.contains(&f.rule) {
+                self.rules.insert(f.rule.clone());
+            }
+            if self.artifact.as_ref().is_none_or(|(s, _)| s != a.source) {
+                self.artifact = Some((a.source.to_string(), artifact_uri(a.source)));
+            }
+            let uri = self.artifact.as_ref().map_or("", |(_, uri)| uri.as_str());
             let line = a.line.unwrap_or(1).max(1);
             let result = json!({
                 "ruleId": f.rule,
@@ -387,7 +410,7 @@ impl Sink for Sarif {
                 "message": {"text": format!("{} at {} (record {}): {} [{}]", f.category, f.pointer, a.record, f.message, f.evidence.shown())},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": artifact_uri(a.source)},
+                        "artifactLocation": {"uri": uri},
                         "region": {"startLine": line},
                     },
                     "logicalLocations": [{"fullyQualifiedName": f.pointer, "kind": "member"}],

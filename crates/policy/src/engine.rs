@@ -5,7 +5,7 @@ use crate::names::NameMap;
 use crate::policy::{PointerPatterns, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
-use crate::tree::{Borrowed, Members, Tree};
+use crate::tree::{Borrowed, Tree};
 use crate::{Audit, AuditError, AuditOptions, Evidence, Finding};
 use jsonschema::error::ValidationErrorKind;
 use privaudit_detect::{Category, Confidence, Match, Scanner};
@@ -130,7 +130,7 @@ impl CompiledProduct {
 impl CompiledKind {
     /// How well an object fits this kind, given how many of its members the kind names and
     /// how many of the members it requires are there; `None` when it cannot be this kind.
-    fn fit(&self, obj: &Members, value: &Tree, named: i64, required: i64) -> Option<i64> {
+    fn fit(&self, members: usize, value: &Tree, (named, required): (i64, i64)) -> Option<i64> {
         if named == 0 {
             return None;
         }
@@ -139,7 +139,7 @@ impl CompiledKind {
         if missing == 0 && self.validator.is_valid(value) {
             return Some(i64::MAX);
         }
-        let unnamed = obj.len() as i64 - named;
+        let unnamed = members as i64 - named;
         Some(named * 2 - unnamed - missing * 2)
     }
 }
@@ -839,12 +839,12 @@ fn audit_tree(
     let mut best: Option<(i64, &CompiledProduct, &CompiledKind)> = None;
     if let Some(obj) = value.as_object() {
         // Member names are unique in the tree, so each counts once.
-        let mut named = vec![0i64; index.count];
-        let mut required = vec![0i64; index.count];
+        // Per kind: how many members it names, and how many of those it requires.
+        let mut counts = vec![(0i64, 0i64); index.count];
         for (k, _) in obj {
             for &(g, declares, requires) in index.by_name.get(k).map_or(&[][..], Vec::as_slice) {
-                named[g] += i64::from(declares);
-                required[g] += i64::from(requires);
+                counts[g].0 += i64::from(declares);
+                counts[g].1 += i64::from(requires);
             }
         }
         'products: for (pi, p) in products.iter().enumerate() {
@@ -853,7 +853,7 @@ fn audit_tree(
             }
             for (ki, k) in p.kinds.iter().enumerate() {
                 let g = index.first[pi] + ki;
-                if let Some(score) = k.fit(obj, value, named[g], required[g])
+                if let Some(score) = k.fit(obj.len(), value, counts[g])
                     && best.is_none_or(|(s, ..)| score > s)
                 {
                     best = Some((score, p, k));

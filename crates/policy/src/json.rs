@@ -104,7 +104,18 @@ struct Node<'a, 'de> {
     depth: usize,
 }
 
-impl Node<'_, '_> {
+impl<'de> Node<'_, 'de> {
+    /// The node of a member or item of this one.
+    fn child<'b>(&'b self, path: &'b Path<'b>) -> Node<'b, 'de> {
+        Node {
+            path,
+            dups: self.dups,
+            scratch: self.scratch,
+            limits: self.limits,
+            depth: self.depth + 1,
+        }
+    }
+
     fn string<E: serde::de::Error>(&self, len: usize) -> Result<(), E> {
         if len > self.limits.max_string {
             return Err(E::custom(format!(
@@ -167,14 +178,7 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
         let start = self.scratch.items.borrow().len();
         for i in 0.. {
             let path = Path::Index(self.path, i);
-            let node = Node {
-                path: &path,
-                dups: self.dups,
-                scratch: self.scratch,
-                limits: self.limits,
-                depth: self.depth + 1,
-            };
-            match seq.next_element_seed(node)? {
+            match seq.next_element_seed(self.child(&path))? {
                 Some(v) => self.scratch.items.borrow_mut().push(v),
                 None => break,
             }
@@ -192,22 +196,13 @@ impl<'de> Visitor<'de> for Node<'_, 'de> {
         while let Some(key) = map.next_key_seed(Name(self.scratch.arena))? {
             self.string(key.len())?;
             let path = Path::Key(self.path, key);
-            let value = map.next_value_seed(Node {
-                path: &path,
-                dups: self.dups,
-                scratch: self.scratch,
-                limits: self.limits,
-                depth: self.depth + 1,
-            })?;
+            let value = map.next_value_seed(self.child(&path))?;
             self.scratch.members.borrow_mut().push((key, value));
         }
         let mut members = self.scratch.members.borrow_mut();
         // Sorted and one member per name, the last copy kept; writers usually send names
         // in order already, which one pass confirms.
-        if !members[start..]
-            .windows(2)
-            .all(|w| names::order(w[0].0, w[1].0).is_lt())
-        {
+        if !members[start..].is_sorted_by(|a, b| names::order(a.0, b.0).is_lt()) {
             members[start..].sort_by(|a, b| names::order(a.0, b.0));
             let mut kept = start;
             for i in start..members.len() {

@@ -285,20 +285,22 @@ impl Compiler<'_> {
         self.by_path.insert(path.clone(), id);
         let Some(obj) = s.as_object() else {
             self.nodes[id].path = path;
-            self.nodes[id].type_mask = u8::MAX;
+            self.nodes[id].type_mask = type_mask(None);
             return id;
         };
         let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+        let types: Option<Vec<String>> = obj.get("type").map(|t| match t {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).map(Into::into).collect(),
+            _ => Vec::new(),
+        });
         let mut n = Node {
             class: text("x-privacy"),
             key_class: text("x-privacy-keys"),
             closed: obj.get("additionalProperties") == Some(&Value::Bool(false)),
             unlisted: obj.get("x-report-unlisted") == Some(&Value::Bool(true)),
-            types: obj.get("type").map(|t| match t {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a.iter().filter_map(Value::as_str).map(Into::into).collect(),
-                _ => Vec::new(),
-            }),
+            type_mask: type_mask(types.as_deref()),
+            types,
             konst: obj.get("const").cloned(),
             enumeration: obj.get("enum").and_then(Value::as_array).cloned(),
             required: obj
@@ -355,7 +357,6 @@ impl Compiler<'_> {
             n.cond = Some((c, then, els));
         }
         n.path = path;
-        n.type_mask = n.type_mask();
         self.nodes[id] = n;
         id
     }
@@ -573,15 +574,15 @@ impl Node {
     fn admits(&self, t: usize) -> bool {
         self.type_mask & (1 << t) != 0
     }
+}
 
-    /// The bits of [`Node::type_mask`] for the node's `type` keyword.
-    fn type_mask(&self) -> u8 {
-        match self.types.as_deref() {
-            None | Some([]) => u8::MAX,
-            Some(names) => (0..7)
-                .filter(|&i| names.iter().any(|t| type_named(t, i)))
-                .fold(0, |m, i| m | 1 << i),
-        }
+/// The bits of [`Node::type_mask`] for a `type` keyword: all of them when there is none.
+fn type_mask(types: Option<&[String]>) -> u8 {
+    match types {
+        None | Some([]) => u8::MAX,
+        Some(names) => (0..7)
+            .filter(|&i| names.iter().any(|t| type_named(t, i)))
+            .fold(0, |m, i| m | 1 << i),
     }
 }
 

@@ -122,7 +122,7 @@ impl<'a> Tree<'a> {
             (Tree::Null, Value::Null) => true,
             (Tree::Bool(a), Value::Bool(b)) => a == b,
             (Tree::Number(a), Value::Number(b)) => a == b,
-            (Tree::String(a), Value::String(b)) => a == b,
+            (Tree::String(a), Value::String(b)) => names::same(a, b),
             (Tree::Array(a), Value::Array(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
             }
@@ -156,27 +156,21 @@ pub(crate) struct Borrowed;
 impl Json for Borrowed {
     type Node<'a> = &'a Tree<'a>;
     type PreparedKey = String;
-    type StringBuffer = String;
+    /// A string node borrows the text it is given; nothing is copied.
+    type StringBuffer = ();
     const ACYCLIC: bool = true;
 
     fn prepare_key(key: &str) -> String {
         key.to_owned()
     }
 
-    fn with_string_node<T>(
-        buffer: &mut String,
-        string: &str,
-        f: impl FnOnce(Self::Node<'_>) -> T,
-    ) -> T {
-        buffer.clear();
-        buffer.push_str(string);
-        f(&Tree::String(buffer))
+    fn with_string_node<T>(_: &mut (), string: &str, f: impl FnOnce(Self::Node<'_>) -> T) -> T {
+        f(&Tree::String(string))
     }
 }
 
-/// Code points in UTF-8 text: the bytes that do not continue a sequence.
 fn code_points(s: &str) -> u64 {
-    s.bytes().filter(|&b| b & 0xC0 != 0x80).count() as u64
+    s.chars().count() as u64
 }
 
 impl<'a> Node<'a, Borrowed> for &'a Tree<'a> {

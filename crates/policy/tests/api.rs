@@ -331,7 +331,7 @@ fn all_fixture_bodies() -> Vec<(String, Vec<u8>)> {
 fn typed_reports_match_the_audited_body() {
     let mut typed = 0;
     for (path, body) in all_fixture_bodies() {
-        let audit = Auditor::all().audit(&body);
+        let audit = auditor().audit(&body);
         let Some(report) = audit.report else { continue };
         let kind = audit.kind.unwrap();
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -349,7 +349,7 @@ fn typed_reports_match_the_audited_body() {
     let body = fixture("kopano/survey-8.7.json");
     let text = String::from_utf8(body).unwrap();
     let doubled = text.replacen('{', "{\"version\": \"x\", ", 1);
-    let audit = Auditor::all().audit(doubled.as_bytes());
+    let audit = auditor().audit(doubled.as_bytes());
     assert!(
         audit.findings.iter().any(|f| f.category == "duplicate_key"),
         "{:?}",
@@ -367,7 +367,6 @@ fn typed_reports_match_the_audited_body() {
     }
     let lenient = Auditor::with_policies(vec![policy]).unwrap();
     let clean: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let doubled = text.replacen('{', "{\"version\": \"x\", ", 1);
     let audit = lenient.audit(doubled.as_bytes());
     assert!(
         audit
