@@ -1,6 +1,7 @@
 //! End to end: `privaudit audit --format json` on a mixed NDJSON capture (one record in two
-//! leaks) against the parse floor measured in the same run, with one thread and with every
-//! core; and the adversarial corpora against ordinary telemetry.
+//! leaks) against the parse floor measured in the same run, with one thread and with two,
+//! as one file and as a directory of 64; and the adversarial corpora against ordinary
+//! telemetry.
 //!
 //! `cargo bench -p privaudit --bench throughput` (16 MiB corpora; `PRIVAUDIT_BENCH_MB` to
 //! change). Under `cargo test --benches` each case runs once on a small corpus, as a smoke
@@ -53,6 +54,16 @@ fn bench(c: &mut Criterion) {
     group.bench_function("mixed/baseline-parse-floor", |b| b.iter(|| floor(&mixed)));
     group.bench_function("mixed/jobs-1", |b| b.iter(|| cli(&mixed_file, "1")));
     group.bench_function("mixed/jobs-2", |b| b.iter(|| cli(&mixed_file, "2")));
+    // The same records as a directory of 64 captures.
+    let files = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mixed-files");
+    let _ = std::fs::remove_dir_all(&files);
+    std::fs::create_dir_all(&files).unwrap();
+    let lines: Vec<&[u8]> = mixed.split_inclusive(|&b| b == b'\n').collect();
+    for (i, part) in lines.chunks(lines.len().div_ceil(64)).enumerate() {
+        std::fs::write(files.join(format!("part-{i:02}.ndjson")), part.concat()).unwrap();
+    }
+    group.bench_function("mixed-64-files/jobs-1", |b| b.iter(|| cli(&files, "1")));
+    group.bench_function("mixed-64-files/jobs-2", |b| b.iter(|| cli(&files, "2")));
     // Each adversarial corpus at a quarter and at the full size: equal MB/s means time
     // linear in input size.
     for kind in Adversarial::ALL {
