@@ -4,8 +4,9 @@
 //! It owns input walking, output formats, baselines and exit codes; what a finding is belongs
 //! to the policy engine, and how a capture is read belongs to the capture crate.
 
-// The audit allocates and frees small blocks on several threads, and blocks made on one
-// thread are freed on another; mimalloc does both faster than the system allocator.
+// With `--features mimalloc`: faster small blocks, freed across threads, at the price of
+// more memory held on very large records (docs/performance.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
