@@ -11,6 +11,55 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::Path;
 
+/// Output that has to wait (JSON errors follow the findings; a JUnit suite's counts come
+/// before its cases): held in memory up to [`DEFERRED_IN_MEMORY`], then in an anonymous
+/// temporary file, so memory stays flat however many records are waiting.
+#[derive(Default)]
+struct Deferred {
+    memory: Vec<u8>,
+    file: Option<std::fs::File>,
+}
+
+const DEFERRED_IN_MEMORY: usize = 4 << 20;
+
+impl Deferred {
+    fn is_empty(&self) -> bool {
+        self.memory.is_empty() && self.file.is_none()
+    }
+
+    /// Writes everything held to `out`, and starts empty again.
+    fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(mut file) = self.file.take() {
+            use std::io::Seek;
+            file.write_all(&self.memory)?;
+            file.seek(io::SeekFrom::Start(0))?;
+            io::copy(&mut file, out)?;
+        } else {
+            out.write_all(&self.memory)?;
+        }
+        self.memory.clear();
+        Ok(())
+    }
+}
+
+impl Write for Deferred {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.memory.extend_from_slice(buf);
+        if self.memory.len() > DEFERRED_IN_MEMORY {
+            let file = match &mut self.file {
+                Some(f) => f,
+                None => self.file.insert(tempfile::tempfile()?),
+            };
+            file.write_all(&self.memory)?;
+            self.memory.clear();
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// One audited record, as a sink sees it.
 pub struct Audited<'a> {
     pub source: &'a str,
@@ -20,7 +69,6 @@ pub struct Audited<'a> {
 }
 
 /// A record (or a whole source) that could not be audited.
-#[derive(Clone)]
 pub struct RecordError {
     pub source: String,
     pub record: Option<usize>,
@@ -171,7 +219,7 @@ struct JsonError<'a> {
 pub struct Json {
     findings: usize,
     /// Written after the findings, so kept until the end.
-    errors: Vec<RecordError>,
+    errors: Deferred,
 }
 
 impl Json {
@@ -209,7 +257,14 @@ impl Sink for Json {
         Ok(())
     }
     fn error(&mut self, e: &RecordError, _: &mut dyn Write) -> io::Result<()> {
-        self.errors.push(e.clone());
+        let sep = if self.errors.is_empty() { "" } else { "," };
+        write!(self.errors, "{sep}\n    ")?;
+        let row = JsonError {
+            message: &e.message,
+            record: e.record,
+            source: &e.source,
+        };
+        serde_json::to_writer(&mut self.errors, &row)?;
         Ok(())
     }
     fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
@@ -219,17 +274,8 @@ impl Sink for Json {
             write!(out, "\n  ]")?;
         }
         write!(out, ",\n  \"errors\": [")?;
-        for (i, e) in self.errors.iter().enumerate() {
-            let sep = if i == 0 { "" } else { "," };
-            let row = JsonError {
-                message: &e.message,
-                record: e.record,
-                source: &e.source,
-            };
-            write!(out, "{sep}\n    ")?;
-            serde_json::to_writer(&mut *out, &row)?;
-        }
         let close = if self.errors.is_empty() { "]" } else { "\n  ]" };
+        self.errors.drain_into(out)?;
         let summary = json!({
             "files": s.files, "records": s.records, "skipped": s.skipped,
             "findings": s.findings(), "suppressed": s.suppressed,
@@ -517,7 +563,8 @@ fn xml(s: &str) -> String {
 pub struct Junit {
     started: bool,
     source: Option<String>,
-    cases: String,
+    /// The current suite's cases, written once its counts are known.
+    cases: Deferred,
     tests: usize,
     failures: usize,
     errors: usize,
@@ -541,17 +588,17 @@ impl Junit {
 
     fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if let Some(source) = self.source.take() {
-            write!(
+            writeln!(
                 out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n{}  </testsuite>\n",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
                 xml(&source),
                 self.tests,
                 self.failures,
                 self.errors,
-                self.cases
             )?;
+            self.cases.drain_into(out)?;
+            writeln!(out, "  </testsuite>")?;
         }
-        self.cases.clear();
         (self.tests, self.failures, self.errors) = (0, 0, 0);
         Ok(())
     }
@@ -562,10 +609,11 @@ impl Sink for Junit {
         self.switch(a.source, out)?;
         self.tests += 1;
         let (product, report) = kind_name(a.audit);
-        self.cases.push_str(&format!(
+        write!(
+            self.cases,
             "    <testcase classname=\"{product}.{report}\" name=\"record {}\">",
             a.record
-        ));
+        )?;
         if a.audit.findings.iter().any(|f| f.severity >= Severity::Low) {
             self.failures += 1;
             let body: Vec<String> = a
@@ -583,24 +631,26 @@ impl Sink for Junit {
                     )
                 })
                 .collect();
-            self.cases.push_str(&format!(
+            write!(
+                self.cases,
                 "\n      <failure message=\"{} findings\" type=\"privacy\">{}</failure>\n    ",
                 a.audit.findings.len(),
                 xml(&body.join("\n"))
-            ));
+            )?;
         }
-        self.cases.push_str("</testcase>\n");
+        writeln!(self.cases, "</testcase>")?;
         Ok(())
     }
     fn error(&mut self, e: &RecordError, out: &mut dyn Write) -> io::Result<()> {
         self.switch(&e.source, out)?;
         self.tests += 1;
         self.errors += 1;
-        self.cases.push_str(&format!(
-            "    <testcase classname=\"input\" name=\"record {}\"><error message=\"{}\"/></testcase>\n",
+        writeln!(
+            self.cases,
+            "    <testcase classname=\"input\" name=\"record {}\"><error message=\"{}\"/></testcase>",
             e.record.map_or("-".into(), |r| r.to_string()),
             xml(&e.message)
-        ));
+        )?;
         Ok(())
     }
     fn finish(&mut self, _: &Summary, out: &mut dyn Write) -> io::Result<()> {

@@ -800,3 +800,24 @@ fn output_is_the_same_whatever_the_thread_count() {
         }
     }
 }
+
+#[test]
+fn output_that_waits_is_written_whole_beyond_memory() {
+    // JSON lists errors after the findings and JUnit counts a suite before its cases, so
+    // both hold output back; past 4 MiB it waits in a temporary file. 40 000 refused
+    // records make about 6 MB of it.
+    let records = 40_000;
+    let file = tmp("many-errors.ndjson", "{}\n".repeat(records).as_bytes());
+    let file = file.display().to_string();
+    let (code, json, _) = run(&["audit", "--format", "json", &file]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), records);
+    assert_eq!(errors[records - 1]["record"], records - 1);
+    let (code, junit, _) = run(&["audit", "--format", "junit", &file]);
+    assert_eq!(code, 2);
+    assert!(junit.contains(&format!("tests=\"{records}\"")));
+    assert_eq!(junit.matches("<testcase ").count(), records);
+    assert!(junit.trim_end().ends_with("</testsuites>"));
+}
