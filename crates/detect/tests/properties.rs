@@ -347,3 +347,23 @@ fn a_mac_of_digits_only_is_still_a_mac() {
         "{found:?}"
     );
 }
+
+/// Found once by the email property above: a domain that is itself a private suffix.
+#[test]
+fn emails_at_a_private_suffix_are_found() {
+    for v in ["a@ts.net", "ops@github.io"] {
+        let found = scan(v);
+        assert!(
+            found
+                .iter()
+                .any(|m| m.category == Category::Email && m.span == (0..v.len())),
+            "{v}: {found:?}"
+        );
+    }
+    assert!(
+        !scan("a@co.uk")
+            .iter()
+            .any(|m| m.category == Category::Email),
+        "a whole ICANN suffix is no mail domain"
+    );
+}

@@ -85,7 +85,10 @@ pub(crate) fn confidence(host: &[u8]) -> Option<Confidence> {
     });
     if !private {
         let suffix = psl::suffix(lower)?;
-        if !suffix.is_known() || suffix.as_bytes().len() >= lower.len() {
+        // A whole name that is a private suffix (ts.net, github.io) is still a domain
+        // registered under an ICANN one; a whole ICANN suffix (co.uk) is not a host.
+        let whole = suffix.as_bytes().len() >= lower.len();
+        if !suffix.is_known() || (whole && suffix.typ() != Some(psl::Type::Private)) {
             return None;
         }
     }
@@ -114,6 +117,10 @@ mod tests {
         assert_eq!(confidence(b"pve.lan"), Some(Confidence::High));
         assert_eq!(confidence(b"router.home.arpa"), Some(Confidence::High));
         assert_eq!(confidence(b"xn--80ak6aa92e.com"), Some(Confidence::Medium));
+        // A private suffix is a registered domain in its own right; an ICANN one is not.
+        assert_eq!(confidence(b"ts.net"), Some(Confidence::Medium));
+        assert_eq!(confidence(b"github.io"), Some(Confidence::Medium));
+        assert_eq!(confidence(b"co.uk"), None);
     }
 
     #[test]
