@@ -108,8 +108,15 @@ pub(crate) fn judge(run: &Run) -> Option<Verdict> {
     let nanp = |g: &[u8], d: &[u8]| {
         g == [3, 3, 4] && (b'2'..=b'9').contains(&d[0]) && (b'2'..=b'9').contains(&d[3])
     };
+    // Groups apart by spaces alone are as often counts side by side (`256 512 1024`) as a
+    // number written the less usual way, unless the words before speak of a telephone.
+    let nanp_confidence = if spaces && !(dashes || dots || parens) && !run.phone_context {
+        Confidence::Low
+    } else {
+        Confidence::Medium
+    };
     if n == 10 && ngroups == 3 && nanp(groups, digits) {
-        return Some(Verdict::Phone(Confidence::Medium));
+        return Some(Verdict::Phone(nanp_confidence));
     }
     if n == 11
         && ngroups == 4
@@ -117,7 +124,7 @@ pub(crate) fn judge(run: &Run) -> Option<Verdict> {
         && digits[0] == b'1'
         && nanp(&groups[1..], &digits[1..])
     {
-        return Some(Verdict::Phone(Confidence::Medium));
+        return Some(Verdict::Phone(nanp_confidence));
     }
     // International prefix 00, or a national number with a trunk 0, when the words before
     // it speak of a telephone.
@@ -201,5 +208,24 @@ mod tests {
         ] {
             assert_eq!(judge_str(s), None, "{s}");
         }
+    }
+
+    #[test]
+    fn north_american_groups_apart_by_spaces_need_context() {
+        let confidence = |s: &str, phone_context| match judge(&Run {
+            text: s.as_bytes(),
+            phone_context,
+        }) {
+            Some(Verdict::Phone(c)) => Some(c),
+            _ => None,
+        };
+        assert_eq!(confidence("256 512 1024", false), Some(Confidence::Low));
+        assert_eq!(confidence("1 415 555 0132", false), Some(Confidence::Low));
+        assert_eq!(confidence("415 555 0132", true), Some(Confidence::Medium));
+        assert_eq!(confidence("415.555.0132", false), Some(Confidence::Medium));
+        assert_eq!(
+            confidence("(415) 555 0132", false),
+            Some(Confidence::Medium)
+        );
     }
 }
