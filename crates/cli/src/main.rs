@@ -288,6 +288,12 @@ impl Batch {
         self.jobs.clear();
         self.bytes = 0;
     }
+
+    /// The batch's records and body bytes, leaving it empty with room for the next one.
+    fn take(&mut self) -> (Vec<Job>, usize) {
+        let jobs = std::mem::replace(&mut self.jobs, Vec::with_capacity(BATCH_RECORDS));
+        (jobs, std::mem::take(&mut self.bytes))
+    }
 }
 
 /// Reads the start of a source: up to 256 KiB, or less once two non-blank lines are in.
@@ -337,15 +343,12 @@ struct Pool {
     work: Option<std::sync::mpsc::SyncSender<(u64, Vec<Job>)>>,
     done: std::sync::mpsc::Receiver<(u64, Vec<Job>, Outcomes)>,
     handles: Vec<std::thread::JoinHandle<()>>,
-    /// The number of the next batch to send, and of the next to hand on.
-    sent: u64,
+    /// The number of the next batch to hand on; those after it are out.
     next: u64,
     /// Batches that came back ahead of their turn.
     early: std::collections::BTreeMap<u64, (Vec<Job>, Outcomes)>,
     /// The body bytes of each batch out, in the order sent.
     sizes: std::collections::VecDeque<usize>,
-    /// The body bytes of all batches out.
-    bytes: usize,
 }
 
 /// Batches out per audit thread at most: enough to keep every thread busy while the
@@ -392,36 +395,33 @@ impl Pool {
             work: Some(work),
             done,
             handles,
-            sent: 0,
             next: 0,
             early: Default::default(),
             sizes: Default::default(),
-            bytes: 0,
         }
     }
 
     fn send(&mut self, jobs: Vec<Job>, bytes: usize) -> Result<(), String> {
         let work = self.work.as_ref().ok_or(POOL_GONE)?;
-        work.send((self.sent, jobs))
-            .map_err(|_| POOL_GONE.to_string())?;
-        self.sent += 1;
+        let n = self.next + self.sizes.len() as u64;
+        work.send((n, jobs)).map_err(|_| POOL_GONE.to_string())?;
         self.sizes.push_back(bytes);
-        self.bytes += bytes;
         Ok(())
     }
 
     /// Too much is out: the next batch is waited for before more are read.
     fn full(&self) -> bool {
         let (out, threads) = (self.sizes.len(), self.handles.len());
-        out > threads * IN_FLIGHT_PER_THREAD || (out > threads && self.bytes > IN_FLIGHT_BYTES)
+        out > threads * IN_FLIGHT_PER_THREAD
+            || (out > threads && self.sizes.iter().sum::<usize>() > IN_FLIGHT_BYTES)
     }
 
     /// The next batch in input order, once it is back: waits for it when `wait`.
     fn next(&mut self, wait: bool) -> Result<Option<(Vec<Job>, Outcomes)>, String> {
-        while self.next < self.sent {
+        while !self.sizes.is_empty() {
             if let Some(ready) = self.early.remove(&self.next) {
                 self.next += 1;
-                self.bytes -= self.sizes.pop_front().unwrap_or(0);
+                self.sizes.pop_front();
                 return Ok(Some(ready));
             }
             let (n, jobs, outcomes) = match self.done.try_recv() {
@@ -547,8 +547,8 @@ impl Audit<'_> {
         let Some(pool) = self.pool.as_mut() else {
             return self.flush(batch);
         };
-        let jobs = std::mem::replace(&mut batch.jobs, Vec::with_capacity(BATCH_RECORDS));
-        pool.send(jobs, std::mem::take(&mut batch.bytes))?;
+        let (jobs, bytes) = batch.take();
+        pool.send(jobs, bytes)?;
         self.drain(false)
     }
 

@@ -31,12 +31,10 @@ impl Deferred {
     fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
         if let Some(mut file) = self.file.take() {
             use std::io::Seek;
-            file.write_all(&self.memory)?;
             file.seek(io::SeekFrom::Start(0))?;
             io::copy(&mut file, out)?;
-        } else {
-            out.write_all(&self.memory)?;
         }
+        out.write_all(&self.memory)?;
         self.memory.clear();
         Ok(())
     }

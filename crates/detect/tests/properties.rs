@@ -240,7 +240,6 @@ proptest! {
     }
 }
 
-/// Values of the kind every product's telemetry is made of.
 /// Whether space-separated digit groups in `text` read as a card number: 13 to 19 digits in
 /// a row that pass the Luhn check.
 fn card_shaped(text: &str) -> bool {
@@ -257,6 +256,7 @@ fn card_shaped(text: &str) -> bool {
     })
 }
 
+/// Values of the kind every product's telemetry is made of.
 fn clean_value() -> impl Strategy<Value = String> {
     let zones = prop::sample::select(vec![
         "Europe/Amsterdam",
@@ -379,13 +379,7 @@ fn a_mac_of_digits_only_is_still_a_mac() {
 #[test]
 fn emails_at_a_private_suffix_are_found() {
     for v in ["a@ts.net", "ops@github.io"] {
-        let found = scan(v);
-        assert!(
-            found
-                .iter()
-                .any(|m| m.category == Category::Email && m.span == (0..v.len())),
-            "{v}: {found:?}"
-        );
+        assert_found(v, 0, v, Category::Email, Confidence::Low).unwrap();
     }
     assert!(
         !scan("a@co.uk")
