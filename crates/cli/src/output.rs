@@ -239,7 +239,7 @@ impl Sink for Json {
                 evidence: f.evidence.shown(),
                 fingerprint: &f.fingerprint,
                 message: &f.message,
-                pointer: &f.pointer,
+                pointer: f.shown_pointer(),
                 product,
                 record: a.record,
                 report,
@@ -290,7 +290,38 @@ impl Sink for Json {
     }
 }
 
-/// Text for people, grouped by source and record.
+/// Whether a character must not reach a terminal as it is: C0 and C1 controls (escape
+/// sequences start there), bidirectional overrides and isolates (they reorder what a reviewer
+/// reads), and invisible formatting characters (zero-width spaces and joiners, line and
+/// paragraph separators, the byte-order mark, tag characters).
+fn unprintable(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{ad}' | '\u{34f}' | '\u{61c}'
+        | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}'
+        | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{206f}'
+        | '\u{3164}' | '\u{feff}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}'
+        | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
+}
+
+/// `s` as the text format prints it: every [`unprintable`] character written as `\u{…}`, so
+/// a reviewer sees what is there and a payload never drives the terminal.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(unprintable) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unprintable(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Text for people, grouped by source and record. Everything that comes from a payload or a
+/// file name goes through [`printable`].
 pub struct Text {
     pub colour: bool,
 }
@@ -305,7 +336,8 @@ impl Text {
     }
 
     fn evidence(&self, f: &Finding) -> String {
-        match (f.evidence.marked.as_str(), f.evidence.shown()) {
+        let marked = printable(&f.evidence.marked);
+        match (marked.as_ref(), printable(f.evidence.shown()).as_ref()) {
             (_, "") => String::new(),
             ("", shown) => format!(" [{}]", self.paint("1", shown)),
             (marked, _) => {
@@ -332,7 +364,11 @@ impl Sink for Text {
             return Ok(());
         }
         let (product, report) = kind_name(a.audit);
-        let head = format!("{} record {} ({product}/{report})", a.source, a.record);
+        let head = format!(
+            "{} record {} ({product}/{report})",
+            printable(a.source),
+            a.record
+        );
         writeln!(out, "{}", self.paint("1", &head))?;
         for f in &a.audit.findings {
             let sev = match f.severity {
@@ -342,15 +378,29 @@ impl Sink for Text {
                 Severity::Info => self.paint("2", "info"),
             };
             let evidence = self.evidence(f);
-            writeln!(out, "  {sev:<6} {} {}{evidence}", f.pointer, f.category)?;
-            writeln!(out, "         {}: {}", f.rule, f.message)?;
+            writeln!(
+                out,
+                "  {sev:<6} {} {}{evidence}",
+                printable(f.shown_pointer()),
+                f.category
+            )?;
+            writeln!(
+                out,
+                "         {}: {}",
+                printable(&f.rule),
+                printable(&f.message)
+            )?;
         }
         Ok(())
     }
     fn error(&mut self, e: &RecordError, out: &mut dyn Write) -> io::Result<()> {
         let at = e.record.map_or(String::new(), |r| format!(" record {r}"));
         let at = e.line.map_or(at.clone(), |l| format!("{at} (line {l})"));
-        let text = format!("error: {}{at}: {}", e.source, e.message);
+        let text = format!(
+            "error: {}{at}: {}",
+            printable(&e.source),
+            printable(&e.message)
+        );
         writeln!(out, "{}", self.paint("31", &text))
     }
     fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
@@ -451,13 +501,13 @@ impl Sink for Sarif {
             let result = json!({
                 "ruleId": f.rule,
                 "level": level(f.severity),
-                "message": {"text": format!("{} at {} (record {}): {} [{}]", f.category, f.pointer, a.record, f.message, f.evidence.shown())},
+                "message": {"text": format!("{} at {} (record {}): {} [{}]", f.category, f.shown_pointer(), a.record, f.message, f.evidence.shown())},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri},
                         "region": {"startLine": line},
                     },
-                    "logicalLocations": [{"fullyQualifiedName": f.pointer, "kind": "member"}],
+                    "logicalLocations": [{"fullyQualifiedName": f.shown_pointer(), "kind": "member"}],
                 }],
                 "partialFingerprints": {"privaudit/v1": f.fingerprint, "primaryLocationLineHash": f.fingerprint},
                 "properties": {"category": f.category, "severity": f.severity.as_str(), "record": a.record},
@@ -546,11 +596,18 @@ fn sarif_rule(id: &str) -> Value {
     })
 }
 
+/// Text for an XML attribute or element: what a terminal must not see is escaped as in the
+/// text format (XML 1.0 cannot hold most controls anyway), newlines and tabs kept.
 fn xml(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .collect::<String>()
-        .replace('&', "&amp;")
+    let mut kept = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (unprintable(c) && !matches!(c, '\n' | '\t')) || matches!(c, '\u{fffe}' | '\u{ffff}') {
+            kept.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            kept.push(c);
+        }
+    }
+    kept.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -622,7 +679,7 @@ impl Sink for Junit {
                     format!(
                         "{} {} {} {} [{}]",
                         f.severity,
-                        f.pointer,
+                        f.shown_pointer(),
                         f.category,
                         f.rule,
                         f.evidence.shown()

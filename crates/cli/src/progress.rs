@@ -44,7 +44,7 @@ impl Progress {
         }
         if self.file != what {
             self.file = what.to_string();
-            bar.set_message(self.file.clone());
+            bar.set_message(crate::output::printable(what).into_owned());
         }
         bar.inc(bytes);
     }

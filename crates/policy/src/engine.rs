@@ -23,6 +23,8 @@ pub(crate) struct CompiledKind {
     explainer: std::sync::OnceLock<Result<jsonschema::Validator, String>>,
     shape: Shape,
     required: Vec<String>,
+    /// Every member name the schema declares, shown raw in pointers.
+    declared: foldhash::HashSet<String>,
 }
 
 /// A validator of a report schema for instances in representation `F`: draft 2020-12, with
@@ -69,6 +71,7 @@ impl CompiledProduct {
             let schema = kind.schema().to_value();
             let validator = validator::<Borrowed>(&schema)
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
+            let declared = crate::pointer::declared_names(&schema);
             let shape = Shape::new(schema);
 
             let mut required: Vec<String> = shape
@@ -91,6 +94,7 @@ impl CompiledProduct {
                 explainer: std::sync::OnceLock::new(),
                 shape,
                 required,
+                declared,
             });
         }
         let fields = policy
@@ -268,6 +272,8 @@ pub(crate) struct Run<'a> {
     states: Vec<u32>,
     /// Undeclared member values no schema reaches (see [`Event::Undeclared`]), by address.
     unchecked: Vec<usize>,
+    /// Per finding, the text its fingerprint is keyed over (`None`: its pointer).
+    fingerprinted: Vec<Option<String>>,
 }
 
 impl<'a> Run<'a> {
@@ -291,6 +297,7 @@ impl<'a> Run<'a> {
             // Room for the depth of ordinary reports, so the walk does not grow it step by step.
             states: Vec::with_capacity(32),
             unchecked: Vec::new(),
+            fingerprinted: Vec::new(),
         }
     }
 
@@ -328,14 +335,18 @@ impl<'a> Run<'a> {
         let severity = severity
             .or_else(|| fallback.map(|r| r.severity))
             .unwrap_or(Severity::Medium);
-        let fingerprint = self.fingerprint(pointer, category, &rule_id, raw);
         let evidence = Evidence {
             redacted,
             raw: self.show_evidence.then(|| raw.to_string()),
             marked: String::new(),
         };
+        // Keyed later, once the pointer shown is known; the pointer itself stands for the
+        // text of a finding about a member.
+        self.fingerprinted
+            .push((raw != pointer).then(|| raw.to_string()));
         self.findings.push(Finding {
             pointer: pointer.to_string(),
+            raw_pointer: None,
             category,
             severity,
             rule: rule_id,
@@ -343,8 +354,39 @@ impl<'a> Run<'a> {
             evidence,
             span,
             on_key,
-            fingerprint,
+            fingerprint: String::new(),
         });
+    }
+
+    /// The findings in pointer order, each with the pointer outputs show (data-bearing
+    /// member names redacted; raw in [`Finding::raw_pointer`] only with evidence shown) and
+    /// its fingerprint over that pointer.
+    pub(crate) fn finish(mut self) -> Vec<Finding> {
+        let mut order: Vec<usize> = (0..self.findings.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.findings[a], &self.findings[b]);
+            (&a.pointer, a.category).cmp(&(&b.pointer, b.category))
+        });
+        let mut redactor =
+            crate::pointer::PointerRedactor::new(&self.kind.declared, self.scanner, &self.key);
+        let mut slots: Vec<Option<Finding>> = std::mem::take(&mut self.findings)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut out = Vec::with_capacity(order.len());
+        for i in order {
+            let Some(mut f) = slots[i].take() else {
+                continue;
+            };
+            if let Some(shown) = redactor.redact(&f.pointer) {
+                let raw = std::mem::replace(&mut f.pointer, shown);
+                f.raw_pointer = self.show_evidence.then_some(raw);
+            }
+            let text = self.fingerprinted[i].as_deref().unwrap_or(&f.pointer);
+            f.fingerprint = self.fingerprint(&f.pointer, f.category, &f.rule, text);
+            out.push(f);
+        }
+        out
     }
 
     fn promise(&self, category: &str) -> String {
@@ -883,8 +925,7 @@ fn audit_tree(
     if score != i64::MAX {
         run.schema_errors(value, &choices);
     }
-    let mut findings = run.findings;
-    findings.sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
+    let findings = run.finish();
     let kept = options.keep_value.then(|| value.to_value());
     let report = if options.typed_report && findings.iter().all(|f| f.severity == Severity::Info) {
         // From the body itself, unless duplicates make it differ from the tree.

@@ -17,7 +17,8 @@
 //! 4. reports declared exceptions at their lower severity, since they still contradict a
 //!    promise.
 //!
-//! Findings carry a JSON pointer, category, severity, rule, message, redacted evidence (the
+//! Findings carry a JSON pointer (member names that are data, such as map keys, redacted),
+//! category, severity, rule, message, redacted evidence (the
 //! raw value only with [`AuditOptions::show_evidence`]) and a fingerprint: a keyed hash
 //! ([`FingerprintKey`]) that holds no raw value and cannot be checked against guesses
 //! without the key. Limits on body size, nesting and string length ([`Limits`]) refuse
@@ -47,8 +48,11 @@
 //! let leaky = String::from_utf8_lossy(clean).replace(r#""en":6"#, r#""jan@example.nl":6"#);
 //! let audit = auditor.audit(leaky.as_bytes());
 //! let f = &audit.findings[0];
-//! assert_eq!((f.pointer.as_str(), f.category), ("/totalSteps/jan@example.nl", "email"));
+//! assert_eq!(f.category, "email");
 //! assert_eq!(f.evidence.shown(), "j***@***.nl");
+//! // The key is the leak, so the pointer carries it redacted, with a keyed tag.
+//! assert!(f.pointer.starts_with("/totalSteps/<j***@***.nl #"), "{}", f.pointer);
+//! assert_eq!(f.raw_pointer, None, "raw only with show_evidence");
 //! assert!(matches!(audit.verdict(), Verdict::Findings(_)));
 //! ```
 #![deny(missing_docs)]
@@ -56,6 +60,7 @@
 mod engine;
 mod json;
 mod names;
+mod pointer;
 mod policy;
 mod redact;
 mod shape;
@@ -236,8 +241,15 @@ impl Evidence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// RFC 6901 pointer to the value, or to the member for a key, an undeclared member or a
-    /// duplicate.
+    /// duplicate, safe to store and show: a segment that is data rather than a name the
+    /// schema declares (a map key, an undeclared member) and is not a plain code (`en`,
+    /// `x86_64`) is replaced by its redacted form and a keyed tag,
+    /// `/totalSteps/<j***@***.nl #3fa9c2>`. The tag is the same for the same name under the
+    /// same [`FingerprintKey`], so two keys stay apart.
     pub pointer: String,
+    /// The pointer with every segment as sent, only when [`AuditOptions::show_evidence`] is
+    /// set and it differs from [`Finding::pointer`].
+    pub raw_pointer: Option<String>,
     /// One of [`CATEGORIES`].
     pub category: &'static str,
     /// Severity.
@@ -252,9 +264,30 @@ pub struct Finding {
     pub span: Option<Range<usize>>,
     /// Whether the finding is about the member's key rather than its value.
     pub on_key: bool,
-    /// Stable id: a truncated SHA-256 over product, kind, pointer, category, rule and the
-    /// matched text. It holds no raw value and changes when the leaked value changes.
+    /// Stable id: 32 hex characters of an HMAC-SHA-256 under the [`FingerprintKey`] over
+    /// product, kind, the redacted pointer, category, rule and the matched text. It holds no
+    /// raw value, is the same with evidence shown or not, and changes when the leaked value
+    /// changes.
     pub fingerprint: String,
+}
+
+impl Finding {
+    /// The raw pointer when evidence was requested, else the redacted one.
+    pub fn shown_pointer(&self) -> &str {
+        self.raw_pointer.as_deref().unwrap_or(&self.pointer)
+    }
+}
+
+/// `pointer` (into a report whose schema is `schema`) with its data-bearing segments redacted
+/// as in [`Finding::pointer`], tagged under `key`; `None` when no segment needs it.
+pub fn redact_pointer(
+    schema: &serde_json::Value,
+    pointer: &str,
+    key: &FingerprintKey,
+) -> Option<String> {
+    let declared = pointer::declared_names(schema);
+    let scanner = Scanner::new();
+    pointer::PointerRedactor::new(&declared, &scanner, key).redact(pointer)
 }
 
 /// Why a body could not be audited.

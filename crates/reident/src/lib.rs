@@ -77,7 +77,7 @@ impl Maker {
     #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
-        kind: &ReportKind,
+        kind: &'static ReportKind,
         pointer: &str,
         category: &'static str,
         severity: Severity,
@@ -91,6 +91,10 @@ impl Maker {
             .and_then(|p| p.rule_for(category))
             .map(|r| r.id.clone())
             .unwrap_or_default();
+        // A map key on the way may be the data itself: the pointer is redacted as the
+        // engine's are, and the fingerprint is over the redacted form.
+        let safe = privaudit_policy::redact_pointer(schema_of(kind), pointer, &self.key);
+        let shown = safe.as_deref().unwrap_or(pointer);
         Finding {
             fingerprint: fingerprint(
                 &self.key,
@@ -98,13 +102,17 @@ impl Maker {
                     "reident",
                     kind.product,
                     kind.kind,
-                    pointer,
+                    shown,
                     category,
                     &rule,
                     raw,
                 ],
             ),
-            pointer: pointer.to_string(),
+            pointer: shown.to_string(),
+            raw_pointer: safe
+                .is_some()
+                .then(|| pointer.to_string())
+                .filter(|_| self.show_evidence),
             category,
             severity,
             rule,
