@@ -19,6 +19,9 @@
 //! This crate knows capture formats only: nothing of products' schemas, policies, detectors or
 //! output formats. Endpoints are passed in by the caller.
 
+mod har;
+
+pub use har::{HarRead, HarSummary, read_har, stream_har};
 use std::io::Read;
 
 /// Input limits.
@@ -32,6 +35,9 @@ pub struct Limits {
     /// Largest inflation ratio of a gzip input once it passes 1 MiB (default 200:1; telemetry
     /// compresses about 10:1, a bomb about 1000:1).
     pub max_gzip_ratio: u64,
+    /// Largest record body (default 4 MiB): an NDJSON line, a single JSON report or a HAR
+    /// body past it is refused without being read further.
+    pub max_record_bytes: usize,
 }
 
 impl Default for Limits {
@@ -40,6 +46,7 @@ impl Default for Limits {
             max_input_bytes: 256 << 20,
             max_decompressed_bytes: 256 << 20,
             max_gzip_ratio: 200,
+            max_record_bytes: 4 << 20,
         }
     }
 }
@@ -142,12 +149,12 @@ pub fn read(
     } else {
         (input.to_vec(), false)
     };
-    let mut capture = detect(name, &data, endpoints)?;
+    let mut capture = detect(name, &data, endpoints, limits)?;
     capture.gzip = gzip;
     Ok(capture)
 }
 
-fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String> {
+fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Result<Capture, String> {
     let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8 text: {e}"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim();
@@ -181,15 +188,26 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str]) -> Result<Capture, String
         let hinted_ndjson = [".ndjson", ".jsonl"]
             .iter()
             .any(|e| lower.ends_with(e) || lower.contains(&format!("{e}.")));
-        if !hinted_ndjson && let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
-            if value
-                .get("log")
-                .and_then(|l| l.get("entries"))
-                .is_some_and(|e| e.is_array())
-            {
-                return har(&value, endpoints);
+        if !hinted_ndjson {
+            // Told apart without building the document: a HAR's entries are read one by one.
+            let mut records = Vec::new();
+            match read_har(trimmed.as_bytes(), endpoints, limits, &mut |r| {
+                records.push(r);
+                Ok(())
+            }) {
+                Ok(HarRead::Har(summary)) => {
+                    return Ok(Capture {
+                        format: Format::Har,
+                        gzip: false,
+                        records,
+                        skipped: summary.skipped,
+                    });
+                }
+                Ok(HarRead::NotHar) => {
+                    return Ok(single(Format::Json, first_line, trimmed.as_bytes()));
+                }
+                Err(_) => {}
             }
-            return Ok(single(Format::Json, first_line, trimmed.as_bytes()));
         }
         // NDJSON, or one JSON document that does not parse (reported as one bad record).
         if hinted_ndjson || lines.len() > 1 && lines.iter().all(|(_, l)| l.starts_with('{')) {
@@ -312,7 +330,7 @@ impl<R: std::io::BufRead> Read for Inflate<R> {
 
 /// Whether a stream that starts with `prefix` can be read as NDJSON record by record
 /// ([`NdjsonReader`]) instead of whole: the name says NDJSON, or the first two non-blank
-/// lines are each a complete JSON object. Anything else (one pretty-printed report, a HAR)
+/// lines are each a JSON object (or shaped as one, `{` … `}` on one line). Anything else (one pretty-printed report, a HAR)
 /// is read whole with [`read`].
 pub fn is_ndjson(name: &str, prefix: &[u8]) -> bool {
     let lower = name.to_ascii_lowercase();
@@ -324,13 +342,110 @@ pub fn is_ndjson(name: &str, prefix: &[u8]) -> bool {
     let mut lines = prefix
         .split(|&b| b == b'\n')
         .filter(|l| !l.trim_ascii().is_empty());
+    // A line that is a whole object, or shaped as one (a broken record among good ones is
+    // that record's error, not the file's); a pretty-printed report's first line is `{`.
     let object = |l: Option<&[u8]>| {
         l.is_some_and(|l| {
             let l = l.trim_ascii();
-            l.starts_with(b"{") && serde_json::from_slice::<serde_json::Value>(l).is_ok()
+            l.len() >= 2
+                && l.starts_with(b"{")
+                && (l.ends_with(b"}") || serde_json::from_slice::<serde::de::IgnoredAny>(l).is_ok())
         })
     };
     object(lines.next()) && object(lines.next())
+}
+
+/// What [`stream_json`] read.
+#[derive(Debug)]
+pub enum JsonSource {
+    /// A HAR, whose records were handed on as they were read.
+    Har(HarSummary),
+    /// One JSON report (or a document that does not parse, for the engine to report with its
+    /// position), at most [`Limits::max_record_bytes`] long.
+    Single(Record),
+}
+
+/// Reads a source that starts with `{` or `[`: a HAR streams its entries to `on_record`;
+/// anything else is one report. Memory stays near [`Limits::max_record_bytes`] whatever the
+/// size of the source: a report is kept only up to that limit, and refused past it without
+/// being kept; the whole source is refused past [`Limits::max_input_bytes`].
+pub fn stream_json<R: Read>(
+    reader: R,
+    endpoints: &[&str],
+    limits: &Limits,
+    on_record: &mut dyn FnMut(Record) -> Result<(), String>,
+) -> Result<JsonSource, String> {
+    let mut tee = std::io::BufReader::with_capacity(
+        64 << 10,
+        Tee {
+            inner: reader,
+            kept: Vec::new(),
+            cap: limits.max_record_bytes,
+            over: false,
+            total: 0,
+            limit: limits.max_input_bytes,
+        },
+    );
+    let read = stream_har(&mut tee, endpoints, limits, on_record);
+    let tee = tee.into_inner();
+    let single = |tee: Tee<R>| {
+        let text = tee.kept.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&tee.kept);
+        let lead = text.len() - text.trim_ascii_start().len();
+        let line = 1 + text[..lead].iter().filter(|&&b| b == b'\n').count();
+        Record {
+            index: 0,
+            line: Some(line),
+            endpoint: None,
+            body: Ok(text.trim_ascii().to_vec()),
+        }
+    };
+    match read {
+        Ok(HarRead::Har(summary)) => Ok(JsonSource::Har(summary)),
+        _ if tee.total > tee.limit => Err(format!(
+            "input of more than {} bytes exceeds the input limit",
+            tee.limit
+        )),
+        // Not a HAR, or not JSON at all: one report, whose errors the engine explains.
+        Ok(HarRead::NotHar) | Err(_) if !tee.over => Ok(JsonSource::Single(single(tee))),
+        Ok(HarRead::NotHar) => Err(format!(
+            "a JSON report of more than {} bytes exceeds the body limit; it was not kept",
+            tee.cap
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Passes a source on while keeping its first `cap` bytes (for a report that turns out not
+/// to be a HAR), and refuses to read past `limit`.
+struct Tee<R> {
+    inner: R,
+    kept: Vec<u8>,
+    cap: usize,
+    over: bool,
+    total: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.total += n as u64;
+        if self.total > self.limit {
+            return Err(std::io::Error::other(format!(
+                "input of more than {} bytes exceeds the input limit",
+                self.limit
+            )));
+        }
+        if !self.over {
+            if self.kept.len() + n > self.cap {
+                self.over = true;
+                self.kept = Vec::new();
+            } else {
+                self.kept.extend_from_slice(&buf[..n]);
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Reads NDJSON from a stream in batches: memory holds one batch, never the whole input.
@@ -475,79 +590,6 @@ pub fn form_to_json(query: &[u8]) -> Vec<u8> {
     }
     out.push('}');
     out.into_bytes()
-}
-
-fn har(value: &serde_json::Value, endpoints: &[&str]) -> Result<Capture, String> {
-    let entries = value["log"]["entries"]
-        .as_array()
-        .ok_or("HAR without log.entries")?;
-    let mut records = Vec::new();
-    let mut skipped = 0;
-    for (index, entry) in entries.iter().enumerate() {
-        let request = &entry["request"];
-        let url = request["url"].as_str().unwrap_or("");
-        let (path, query) = split_url(url);
-        let Some(endpoint) = path.and_then(|p| endpoint_of(p, endpoints)) else {
-            skipped += 1;
-            continue;
-        };
-        let post = &request["postData"];
-        let mime = post["mimeType"].as_str().unwrap_or("").to_ascii_lowercase();
-        let body = match post["text"].as_str() {
-            Some(text) if !text.is_empty() => {
-                let text = if post["encoding"].as_str() == Some("base64") {
-                    decode_base64(text)
-                } else {
-                    Ok(text.as_bytes().to_vec())
-                };
-                text.map(|t| {
-                    if mime.contains("x-www-form-urlencoded") {
-                        form_to_json(&t)
-                    } else {
-                        t
-                    }
-                })
-            }
-            _ if !query.is_empty() => Ok(form_to_json(query.as_bytes())),
-            _ => Err("the request has neither a body nor a query string".to_string()),
-        };
-        records.push(Record {
-            index,
-            line: None,
-            endpoint: Some(endpoint.to_string()),
-            body,
-        });
-    }
-    Ok(Capture {
-        format: Format::Har,
-        gzip: false,
-        records,
-        skipped,
-    })
-}
-
-fn decode_base64(s: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for &c in s.as_bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            b'=' | b'\n' | b'\r' => continue,
-            _ => return Err("invalid base64 in the HAR body".into()),
-        };
-        acc = acc << 6 | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

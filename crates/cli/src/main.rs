@@ -94,6 +94,9 @@ struct AuditArgs {
     /// Largest gzip inflation ratio (checked past 1 MiB).
     #[arg(long, default_value_t = 200, help_heading = "Limits")]
     max_gzip_ratio: u64,
+    /// Most files a run reads, over every directory walked.
+    #[arg(long, default_value_t = 1_000_000, help_heading = "Limits")]
+    max_files: usize,
     /// Threads auditing records (default: one per core). Output order does not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     jobs: Option<u16>,
@@ -189,7 +192,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("privaudit: {message}");
+            eprintln!("privaudit: {}", output::printable(&message));
             ExitCode::from(2)
         }
     }
@@ -204,43 +207,96 @@ fn emit(text: &str) -> Result<(), String> {
     }
 }
 
-fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+/// How deep a directory walk goes below the directory given.
+const MAX_WALK_DEPTH: usize = 32;
+
+/// The inputs of a run, in order: each path given, and the capture files under each
+/// directory given (sorted by name, hidden entries left out). Symbolic links are followed
+/// where they stay inside the directory given; a link back to a directory the walk is
+/// inside is a loop and is not entered, and no
+/// file is read twice, however many paths lead to it (files are told apart by device and
+/// inode). A walk stops at [`MAX_WALK_DEPTH`] levels and at `max_files` files; only regular
+/// files are picked up by a walk (a FIFO, socket or device must be named to be read).
+fn files(paths: &[PathBuf], max_files: usize) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut add = |p: PathBuf, meta: &std::fs::Metadata, out: &mut Vec<PathBuf>| {
+        if seen.insert(file_id(&p, meta)) {
+            out.push(p);
+        }
+        if out.len() > max_files {
+            return Err(format!(
+                "more than {max_files} input files (--max-files); the walk stopped"
+            ));
+        }
+        Ok(())
+    };
     for p in paths {
         if p.as_os_str() == "-" {
             out.push(p.clone());
-        } else if p.is_dir() {
-            walk(p, &mut out)?;
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(format!("{}: no such file or directory", p.display()));
+            continue;
+        }
+        let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => format!("{}: no such file or directory", p.display()),
+            _ => format!("{}: {e}", p.display()),
+        })?;
+        if !meta.is_dir() {
+            add(p.clone(), &meta, &mut out)?;
+            continue;
+        }
+        let root = std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        // A link is followed only where it stays inside the directory given.
+        let inside = |e: &walkdir::DirEntry| {
+            !e.path_is_symlink()
+                || std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&root))
+        };
+        let walk = walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .max_depth(MAX_WALK_DEPTH)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || (!e.file_name().to_string_lossy().starts_with('.') && inside(e))
+            });
+        for entry in walk {
+            let entry = match entry {
+                Ok(e) => e,
+                // A loop is left out where it closes; the rest of the walk goes on.
+                Err(e) if e.loop_ancestor().is_some() => continue,
+                Err(e) => {
+                    let at = e.path().unwrap_or(p).display().to_string();
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string);
+                    return Err(format!("{at}: {why}"));
+                }
+            };
+            if !entry.file_type().is_file() || !is_capture(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            let meta = entry
+                .metadata()
+                .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+            add(entry.into_path(), &meta, &mut out)?;
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if name.starts_with('.') {
-            continue;
-        }
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if is_capture(&name) {
-            out.push(p);
-        }
-    }
-    Ok(())
+/// What tells two paths to one file apart from two files.
+#[cfg(unix)]
+fn file_id(_: &Path, meta: &std::fs::Metadata) -> (u64, u64, PathBuf) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino(), PathBuf::new())
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path, _: &std::fs::Metadata) -> (u64, u64, PathBuf) {
+    (
+        0,
+        0,
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+    )
 }
 
 /// File names a directory walk picks up; given explicitly, any file is read.
@@ -319,6 +375,58 @@ fn sniff(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
         }
     }
     Ok(prefix)
+}
+
+/// How long a named FIFO is waited on for a writer before it is given up.
+const FIFO_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens an input. A named FIFO is opened on a thread of its own and given up after
+/// [`FIFO_WAIT`] without a writer, so one idle FIFO cannot hold up the other inputs; once
+/// open, it is read like any file, within the same limits. Devices are read like files too
+/// (the limits and the binary check refuse `/dev/zero` at once).
+fn open_input(path: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if std::fs::metadata(path)?.file_type().is_fifo() {
+            let (opened, wait) = std::sync::mpsc::channel();
+            let p = path.to_path_buf();
+            // Left blocked in `open` if no writer comes; it ends with the process.
+            std::thread::spawn(move || {
+                let _ = opened.send(std::fs::File::open(p));
+            });
+            return wait.recv_timeout(FIFO_WAIT).unwrap_or_else(|_| {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "no writer opened this FIFO within {} s; it was skipped",
+                        FIFO_WAIT.as_secs()
+                    ),
+                ))
+            });
+        }
+    }
+    std::fs::File::open(path)
+}
+
+/// The first byte of a text after a byte-order mark and white space.
+fn first_byte(prefix: &[u8]) -> Option<u8> {
+    let text = prefix.strip_prefix(b"\xef\xbb\xbf").unwrap_or(prefix);
+    text.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Why a source's first bytes cannot start a text capture, if they cannot.
+fn binary(prefix: &[u8]) -> Option<String> {
+    if let Some(at) = prefix.iter().position(|&b| b == 0) {
+        return Some(format!("a NUL byte at offset {at}"));
+    }
+    match std::str::from_utf8(prefix) {
+        // A character cut at the end of the prefix is not an error.
+        Err(e) if e.error_len().is_some() => {
+            Some(format!("not UTF-8 text (byte {})", e.valid_up_to()))
+        }
+        _ => None,
+    }
 }
 
 /// Reading a stream while counting the raw bytes, for the progress bar.
@@ -634,18 +742,14 @@ impl Audit<'_> {
         let raw: Box<dyn Read> = if path.as_os_str() == "-" {
             Box::new(std::io::stdin())
         } else {
-            match std::fs::File::open(path) {
+            match open_input(path) {
                 Ok(f) => Box::new(f),
                 Err(e) => {
                     return self.fail(batch, &source, e.to_string());
                 }
             }
         };
-        let limits = privaudit_capture::Limits {
-            max_input_bytes: self.args.max_input_bytes,
-            max_decompressed_bytes: self.args.max_decompressed_bytes,
-            max_gzip_ratio: self.args.max_gzip_ratio,
-        };
+        let limits = self.capture_limits();
         let mut buffered = std::io::BufReader::with_capacity(
             256 << 10,
             Counting {
@@ -709,6 +813,14 @@ impl Audit<'_> {
                 }
             }
         }
+        if let Some(b'{' | b'[') = first_byte(&prefix) {
+            return self.json_source(reader, index, &source, batch, progress);
+        }
+        // A text capture (URL lists, form bodies) holds neither NUL bytes nor broken UTF-8;
+        // binary input (`/dev/zero`, an image) is refused before it is read further.
+        if let Some(why) = binary(&prefix) {
+            return self.fail(batch, &source, format!("not a capture: {why}"));
+        }
         let mut bytes = Vec::new();
         if let Err(e) = reader
             .take(limits.max_input_bytes.saturating_add(1))
@@ -740,6 +852,78 @@ impl Audit<'_> {
             return self.limit_reached(&source);
         }
         Ok(())
+    }
+
+    /// The capture limits of this run.
+    fn capture_limits(&self) -> privaudit_capture::Limits {
+        privaudit_capture::Limits {
+            max_input_bytes: self.args.max_input_bytes,
+            max_decompressed_bytes: self.args.max_decompressed_bytes,
+            max_gzip_ratio: self.args.max_gzip_ratio,
+            max_record_bytes: self.args.max_body_bytes,
+        }
+    }
+
+    /// Reads a JSON source: a HAR's entries are queued as they are read, so memory holds a
+    /// few batches whatever the capture's size; anything else is one report, kept only up
+    /// to the body limit.
+    fn json_source(
+        &mut self,
+        reader: impl Read,
+        index: usize,
+        source: &str,
+        batch: &mut Batch,
+        progress: &mut progress::Progress,
+    ) -> Result<(), String> {
+        let endpoints = self.endpoints.clone();
+        let limits = self.capture_limits();
+        // Set when the run must stop: the record limit, or the audit threads gone.
+        let mut limit_hit = false;
+        let mut fatal = None;
+        let queue = |run: &mut Self, batch: &mut Batch, record| {
+            let mut one = vec![record];
+            if run.take(&mut one) {
+                return false;
+            }
+            batch.push(Job {
+                source: index,
+                record: one.pop().expect("one record"),
+            });
+            true
+        };
+        let read = privaudit_capture::stream_json(reader, &endpoints, &limits, &mut |record| {
+            if !queue(self, batch, record) {
+                limit_hit = true;
+                return Err("the record limit is reached".into());
+            }
+            if batch.full()
+                && let Err(e) = self.dispatch(batch)
+            {
+                fatal = Some(e.clone());
+                return Err(e);
+            }
+            progress.advance(0, source);
+            Ok(())
+        });
+        if let Some(e) = fatal {
+            return Err(e);
+        }
+        let single = match read {
+            _ if limit_hit => None,
+            Ok(privaudit_capture::JsonSource::Har(summary)) => {
+                self.summary.skipped += summary.skipped;
+                return Ok(());
+            }
+            Ok(privaudit_capture::JsonSource::Single(record)) => Some(record),
+            Err(message) => return self.fail(batch, source, message),
+        };
+        if let Some(record) = single
+            && queue(self, batch, record)
+        {
+            return Ok(());
+        }
+        self.flush(batch)?;
+        self.limit_reached(source)
     }
 
     /// Counts records against `--max-records`, dropping those beyond; true when it cut.
@@ -843,7 +1027,8 @@ fn sink_for(args: &AuditArgs, baseline_mode: bool) -> Box<dyn output::Sink> {
     match args.format {
         OutputFormat::Text => Box::new(output::Text {
             colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
-                && std::env::var_os("NO_COLOR").is_none(),
+                // NO_COLOR counts when present and not empty (no-color.org).
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }),
         OutputFormat::Json => Box::<output::Json>::default(),
         OutputFormat::Sarif => Box::<output::Sarif>::default(),
@@ -886,7 +1071,7 @@ fn start<'a>(
         // A corpus analysis reads the parsed reports again.
         keep_value: collect,
     });
-    let files = files(&args.paths)?;
+    let files = files(&args.paths, args.max_files)?;
     let total = files
         .iter()
         .filter_map(|p| std::fs::metadata(p).ok())
