@@ -1026,14 +1026,21 @@ fn sink_for(args: &AuditArgs, baseline_mode: bool) -> Box<dyn output::Sink> {
     }
     match args.format {
         OutputFormat::Text => Box::new(output::Text {
-            colour: std::io::IsTerminal::is_terminal(&std::io::stdout())
-                // NO_COLOR counts when present and not empty (no-color.org).
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            colour: colour(
+                std::io::IsTerminal::is_terminal(&std::io::stdout()),
+                std::env::var_os("NO_COLOR").as_deref(),
+            ),
         }),
         OutputFormat::Json => Box::<output::Json>::default(),
         OutputFormat::Sarif => Box::<output::Sarif>::default(),
         OutputFormat::Junit => Box::<output::Junit>::default(),
     }
+}
+
+/// Whether the text format is coloured: on a terminal, unless `NO_COLOR` is set to
+/// something (no-color.org: present and not empty; an empty value does not count).
+fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Reads every path into `run`: audited records go to its sink, or are collected.
@@ -1395,4 +1402,30 @@ fn explain(rule: &str) -> Result<ExitCode, String> {
     }
     emit(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_counts_only_when_not_empty() {
+        let os = |s: &'static str| Some(std::ffi::OsStr::new(s));
+        assert!(colour(true, None));
+        assert!(colour(true, os("")), "an empty NO_COLOR does not count");
+        assert!(!colour(true, os("1")));
+        assert!(!colour(true, os("0")), "any non-empty value counts");
+        assert!(!colour(false, None), "never colour what is not a terminal");
+    }
+
+    #[test]
+    fn binary_prefixes_are_told_from_text() {
+        assert_eq!(binary(b"a=1&b=2\n"), None);
+        assert_eq!(binary("caf\u{e9}".as_bytes()), None);
+        // A character cut at the end of the sniffed prefix is not broken text.
+        assert_eq!(binary(&"\u{e9}".as_bytes()[..1]), None);
+        assert!(binary(b"\0\0\0").unwrap().contains("offset 0"));
+        assert!(binary(b"ab\xff\xfecd").unwrap().contains("byte 2"));
+        assert_eq!(first_byte(b"\xef\xbb\xbf \r\n{"), Some(b'{'));
+    }
 }

@@ -249,7 +249,7 @@ impl Sink for Json {
             };
             let sep = if self.findings == 0 { "" } else { "," };
             write!(out, "{sep}\n    ")?;
-            serde_json::to_writer(&mut *out, &row)?;
+            to_writer(&mut *out, &row)?;
             self.findings += 1;
         }
         Ok(())
@@ -262,7 +262,7 @@ impl Sink for Json {
             record: e.record,
             source: &e.source,
         };
-        serde_json::to_writer(&mut self.errors, &row)?;
+        to_writer(&mut self.errors, &row)?;
         Ok(())
     }
     fn finish(&mut self, s: &Summary, out: &mut dyn Write) -> io::Result<()> {
@@ -318,6 +318,44 @@ pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     out.into()
+}
+
+/// serde_json's compact form, with every [`unprintable`] character that serde_json leaves
+/// as it is (C1 controls, DEL, bidirectional and invisible formatting characters) written as
+/// a `\u` escape: the same JSON to a parser, and nothing that drives a terminal when the
+/// output is shown.
+struct Escaping;
+
+impl serde_json::ser::Formatter for Escaping {
+    fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, s: &str) -> io::Result<()> {
+        if s.bytes().all(|b| b < 0x7f) {
+            return w.write_all(s.as_bytes());
+        }
+        let mut start = 0;
+        for (i, c) in s.char_indices() {
+            if unprintable(c) {
+                w.write_all(&s.as_bytes()[start..i])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&s.as_bytes()[start..])
+    }
+}
+
+fn to_writer<W: Write, T: serde::Serialize + ?Sized>(w: W, value: &T) -> io::Result<()> {
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(w, Escaping))
+        .map_err(io::Error::other)
+}
+
+fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> io::Result<String> {
+    let mut out = Vec::new();
+    to_writer(&mut out, value)?;
+    String::from_utf8(out).map_err(io::Error::other)
 }
 
 /// Text for people, grouped by source and record. Everything that comes from a payload or a
@@ -513,7 +551,8 @@ impl Sink for Sarif {
                 "properties": {"category": f.category, "severity": f.severity.as_str(), "record": a.record},
             });
             let sep = if self.results == 0 { "" } else { "," };
-            write!(out, "{sep}\n      {}", serde_json::to_string(&result)?)?;
+            write!(out, "{sep}\n      ")?;
+            to_writer(&mut *out, &result)?;
             self.results += 1;
         }
         Ok(())
@@ -561,8 +600,8 @@ impl Sink for Sarif {
         writeln!(
             out,
             ",\n    \"tool\": {},\n    \"invocations\": [{}]\n  }}]\n}}",
-            serde_json::to_string(&tool)?,
-            serde_json::to_string(&invocation)?
+            to_string(&tool)?,
+            to_string(&invocation)?
         )
     }
 }
