@@ -306,7 +306,8 @@ fn unprintable(c: char) -> bool {
 /// `s` as the text format prints it: every [`unprintable`] character written as `\u{…}`, so
 /// a reviewer sees what is there and a payload never drives the terminal.
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(unprintable) {
+    // Printable ASCII, nearly everything printed, is told by its bytes alone.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(unprintable) {
         return s.into();
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -272,8 +272,8 @@ pub(crate) struct Run<'a> {
     states: Vec<u32>,
     /// Undeclared member values no schema reaches (see [`Event::Undeclared`]), by address.
     unchecked: Vec<usize>,
-    /// Per finding, the text its fingerprint is keyed over (`None`: its pointer).
-    fingerprinted: Vec<Option<String>>,
+    /// Redacts the data-bearing segments of finding pointers.
+    redactor: crate::pointer::PointerRedactor<'a>,
 }
 
 impl<'a> Run<'a> {
@@ -297,7 +297,7 @@ impl<'a> Run<'a> {
             // Room for the depth of ordinary reports, so the walk does not grow it step by step.
             states: Vec::with_capacity(32),
             unchecked: Vec::new(),
-            fingerprinted: Vec::new(),
+            redactor: crate::pointer::PointerRedactor::new(&kind.declared, scanner),
         }
     }
 
@@ -340,13 +340,17 @@ impl<'a> Run<'a> {
             raw: self.show_evidence.then(|| raw.to_string()),
             marked: String::new(),
         };
-        // Keyed later, once the pointer shown is known; the pointer itself stands for the
-        // text of a finding about a member.
-        self.fingerprinted
-            .push((raw != pointer).then(|| raw.to_string()));
+        // The pointer shown, and the raw one kept aside for ordering (dropped at the end
+        // unless evidence is shown); a finding about a member is keyed over the pointer.
+        let (shown, raw_pointer) = match self.redactor.redact(pointer, &self.key) {
+            Some(r) => (r, Some(pointer.to_string())),
+            None => (pointer.to_string(), None),
+        };
+        let text = if raw == pointer { &shown } else { raw };
+        let fingerprint = self.fingerprint(&shown, category, &rule_id, text);
         self.findings.push(Finding {
-            pointer: pointer.to_string(),
-            raw_pointer: None,
+            pointer: shown,
+            raw_pointer,
             category,
             severity,
             rule: rule_id,
@@ -354,39 +358,24 @@ impl<'a> Run<'a> {
             evidence,
             span,
             on_key,
-            fingerprint: String::new(),
+            fingerprint,
         });
     }
 
-    /// The findings in pointer order, each with the pointer outputs show (data-bearing
-    /// member names redacted; raw in [`Finding::raw_pointer`] only with evidence shown) and
-    /// its fingerprint over that pointer.
+    /// The findings in the order of their raw pointers, then categories; a raw pointer is
+    /// kept only when evidence is shown.
     pub(crate) fn finish(mut self) -> Vec<Finding> {
-        let mut order: Vec<usize> = (0..self.findings.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (a, b) = (&self.findings[a], &self.findings[b]);
-            (&a.pointer, a.category).cmp(&(&b.pointer, b.category))
+        self.findings.sort_by(|a, b| {
+            let pa = a.raw_pointer.as_deref().unwrap_or(&a.pointer);
+            let pb = b.raw_pointer.as_deref().unwrap_or(&b.pointer);
+            (pa, a.category).cmp(&(pb, b.category))
         });
-        let mut redactor =
-            crate::pointer::PointerRedactor::new(&self.kind.declared, self.scanner, &self.key);
-        let mut slots: Vec<Option<Finding>> = std::mem::take(&mut self.findings)
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut out = Vec::with_capacity(order.len());
-        for i in order {
-            let Some(mut f) = slots[i].take() else {
-                continue;
-            };
-            if let Some(shown) = redactor.redact(&f.pointer) {
-                let raw = std::mem::replace(&mut f.pointer, shown);
-                f.raw_pointer = self.show_evidence.then_some(raw);
+        if !self.show_evidence {
+            for f in &mut self.findings {
+                f.raw_pointer = None;
             }
-            let text = self.fingerprinted[i].as_deref().unwrap_or(&f.pointer);
-            f.fingerprint = self.fingerprint(&f.pointer, f.category, &f.rule, text);
-            out.push(f);
         }
-        out
+        self.findings
     }
 
     fn promise(&self, category: &str) -> String {
@@ -667,7 +656,7 @@ impl<'a> Run<'a> {
             .findings
             .iter()
             .filter(|f| !f.on_key && f.category != "undeclared_field")
-            .map(|f| f.pointer.clone())
+            .map(|f| f.raw_pointer.clone().unwrap_or_else(|| f.pointer.clone()))
             .collect();
         let mut out: Vec<(String, String)> = Vec::new();
         // No schema reaches an unchecked member's value, so the validator has nothing to say

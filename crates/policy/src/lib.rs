@@ -287,7 +287,7 @@ pub fn redact_pointer(
 ) -> Option<String> {
     let declared = pointer::declared_names(schema);
     let scanner = Scanner::new();
-    pointer::PointerRedactor::new(&declared, &scanner, key).redact(pointer)
+    pointer::PointerRedactor::new(&declared, &scanner).redact(pointer, key)
 }
 
 /// Why a body could not be audited.

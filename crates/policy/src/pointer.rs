@@ -73,63 +73,71 @@ fn redact_name(name: &str, scanner: &Scanner, key: &FingerprintKey) -> String {
     format!("<{shown} #{}>", tag(key, name))
 }
 
-/// Redacts the data-bearing segments of escaped JSON pointers, remembering each segment it
-/// has seen (one report repeats its map's pointer in many findings).
+/// Redacts the data-bearing segments of escaped JSON pointers, remembering each undeclared
+/// segment it has judged (one report repeats its map's pointer in many findings).
 pub(crate) struct PointerRedactor<'a> {
     declared: &'a HashSet<String>,
     scanner: &'a Scanner,
-    key: &'a FingerprintKey,
     seen: foldhash::HashMap<String, Option<String>>,
 }
 
 impl<'a> PointerRedactor<'a> {
-    pub(crate) fn new(
-        declared: &'a HashSet<String>,
-        scanner: &'a Scanner,
-        key: &'a FingerprintKey,
-    ) -> Self {
+    pub(crate) fn new(declared: &'a HashSet<String>, scanner: &'a Scanner) -> Self {
         PointerRedactor {
             declared,
             scanner,
-            key,
             seen: Default::default(),
         }
     }
 
-    /// `pointer` with every undeclared, non-plain segment redacted; `None` when nothing
-    /// needed it (the pointer is safe as it is).
-    pub(crate) fn redact(&mut self, pointer: &str) -> Option<String> {
-        let mut out = String::new();
-        let mut changed = false;
+    /// `pointer` with every undeclared, non-plain segment redacted and tagged under `key`;
+    /// `None` when nothing needed it (the pointer is safe as it is).
+    pub(crate) fn redact(&mut self, pointer: &str, key: &FingerprintKey) -> Option<String> {
+        let mut out: Option<String> = None;
+        let mut done = 0;
+        let mut at = 0;
         for escaped in pointer.split('/').skip(1) {
-            out.push('/');
+            at += 1;
+            let start = at;
+            at += escaped.len();
+            let name = unescape(escaped);
+            // Array indices and the schema's own names, the usual segments, cost a lookup.
+            if self.declared.contains(name.as_ref()) || is_index(escaped) {
+                continue;
+            }
             let replaced = match self.seen.get(escaped) {
                 Some(r) => r.clone(),
                 None => {
-                    let name = unescape(escaped);
-                    let r = (!self.declared.contains(name.as_str()) && !plain(&name, self.scanner))
-                        .then(|| escape(&redact_name(&name, self.scanner, self.key)));
+                    let r = (!plain(&name, self.scanner))
+                        .then(|| escape(&redact_name(&name, self.scanner, key)));
                     self.seen.insert(escaped.to_string(), r.clone());
                     r
                 }
             };
-            match replaced {
-                Some(r) => {
-                    out.push_str(&r);
-                    changed = true;
-                }
-                None => out.push_str(escaped),
+            if let Some(r) = replaced {
+                let o = out.get_or_insert_with(|| String::with_capacity(pointer.len()));
+                o.push_str(&pointer[done..start]);
+                o.push_str(&r);
+                done = at;
             }
         }
-        changed.then_some(out)
+        out.map(|mut o| {
+            o.push_str(&pointer[done..]);
+            o
+        })
     }
 }
 
-fn unescape(segment: &str) -> String {
+/// An array index as the walk writes it.
+fn is_index(segment: &str) -> bool {
+    !segment.is_empty() && segment.len() <= 6 && segment.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
     if segment.contains('~') {
-        segment.replace("~1", "/").replace("~0", "~")
+        segment.replace("~1", "/").replace("~0", "~").into()
     } else {
-        segment.to_string()
+        segment.into()
     }
 }
 
@@ -149,10 +157,10 @@ mod tests {
         let declared = declared_names(&schema);
         let scanner = Scanner::new();
         let key = FingerprintKey([7; 32]);
-        let mut r = PointerRedactor::new(&declared, &scanner, &key);
+        let mut r = PointerRedactor::new(&declared, &scanner);
         pointers
             .iter()
-            .map(|p| r.redact(p).unwrap_or_else(|| p.to_string()))
+            .map(|p| r.redact(p, &key).unwrap_or_else(|| p.to_string()))
             .collect()
     }
 
