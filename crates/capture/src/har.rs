@@ -17,28 +17,59 @@ pub struct HarSummary {
     pub skipped: usize,
 }
 
-#[derive(Deserialize, Default)]
+/// One entry, read leniently as the old whole-document reader did: an entry, request, URL or
+/// body of an unexpected type counts as missing, never as an error for the whole capture.
+/// Only `request` is kept (as a value: its headers and body are what is read); the response,
+/// usually the larger half, is skipped unkept.
+#[derive(Default)]
 struct Entry {
-    #[serde(default)]
-    request: Request,
+    request: serde_json::Value,
 }
 
-#[derive(Deserialize, Default)]
-struct Request {
-    #[serde(default)]
-    url: Option<String>,
-    #[serde(default, rename = "postData")]
-    post: Option<PostData>,
-}
-
-#[derive(Deserialize)]
-struct PostData {
-    #[serde(default, rename = "mimeType")]
-    mime: Option<String>,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default)]
-    encoding: Option<String>,
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Entry, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a HAR entry")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entry, A::Error> {
+                let mut entry = Entry::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "request" {
+                        entry.request = map.next_value()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(entry)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Entry, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Entry::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Entry, E> {
+                Ok(Entry::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Entry, E> {
+                Ok(Entry::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Entry, E> {
+                Ok(Entry::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Entry, E> {
+                Ok(Entry::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Entry, E> {
+                Ok(Entry::default())
+            }
+            fn visit_unit<E>(self) -> Result<Entry, E> {
+                Ok(Entry::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// What the reader tracks while the document streams past.
@@ -54,27 +85,26 @@ struct State<'a> {
 }
 
 impl State<'_> {
-    fn entry(&mut self, index: usize, entry: Entry) -> Result<(), String> {
+    fn entry(&mut self, entry: Entry) -> Result<(), String> {
+        let index = self.summary.entries;
         self.summary.entries += 1;
-        let request = entry.request;
-        let url = request.url.as_deref().unwrap_or("");
+        let request = &entry.request;
+        let url = request["url"].as_str().unwrap_or("");
         let (path, query) = split_url(url);
         let Some(endpoint) = path.and_then(|p| endpoint_of(p, self.endpoints)) else {
             self.summary.skipped += 1;
             return Ok(());
         };
-        let body = match request.post {
-            Some(PostData {
-                text: Some(text),
-                mime,
-                encoding,
-            }) if !text.is_empty() => {
-                let bytes = if encoding.as_deref() == Some("base64") {
-                    decode_body(&text, &self.limits)
+        let post = &request["postData"];
+        let body = match post["text"].as_str() {
+            Some(text) if !text.is_empty() => {
+                let bytes = if post["encoding"].as_str() == Some("base64") {
+                    decode_body(text, &self.limits)
                 } else {
-                    Ok(text.into_bytes())
+                    Ok(text.as_bytes().to_vec())
                 };
-                let form = mime
+                let form = post["mimeType"]
+                    .as_str()
                     .unwrap_or_default()
                     .to_ascii_lowercase()
                     .contains("x-www-form-urlencoded");
@@ -113,6 +143,12 @@ fn decode_body(text: &str, limits: &Limits) -> Result<Vec<u8>, String> {
         .or_else(|_| url_safe.decode(&cleaned))
         .map_err(|e| format!("the HAR body is marked base64 but is not: {e}"))?;
     if !bytes.starts_with(&[0x1f, 0x8b]) {
+        if bytes.len() > max_body {
+            return Err(format!(
+                "the HAR body of {} bytes exceeds the body limit of {max_body} bytes",
+                bytes.len()
+            ));
+        }
         return Ok(bytes);
     }
     let mut out = Vec::new();
@@ -242,13 +278,11 @@ impl<'de> Visitor<'de> for Entries<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.0.is_har = true;
-        let mut index = 0;
         while let Some(entry) = seq.next_element::<Entry>()? {
-            if let Err(stop) = self.0.entry(index, entry) {
+            if let Err(stop) = self.0.entry(entry) {
                 self.0.stopped = Some(stop);
                 return Err(de::Error::custom("stopped"));
             }
-            index += 1;
         }
         Ok(())
     }
@@ -283,6 +317,9 @@ pub enum HarRead {
     Har(HarSummary),
     /// Well-formed JSON without `log.entries`: not a HAR, and no record was handed on.
     NotHar,
+    /// A HAR that broke off (truncated, or not JSON past some point): the entries before
+    /// the break were handed on; the message says where it broke.
+    Broken(HarSummary, String),
 }
 
 /// Reads a HAR from `reader` entry by entry, handing each entry that goes to one of
@@ -333,17 +370,29 @@ fn run<'de, R: serde_json::de::Read<'de>>(
     if let Some(stop) = state.stopped {
         return Err(stop);
     }
-    match parsed {
+    let message = match parsed {
+        Ok(()) if state.is_har => return Ok(HarRead::Har(state.summary)),
+        Ok(()) => return Ok(HarRead::NotHar),
         // A read error (a limit, a broken gzip stream) says what it is.
-        Err(e) if e.is_io() => Err(strip_position(&e.to_string()).to_string()),
-        Err(e) => Err(format!(
+        Err(e) if e.is_io() => strip_position(&e.to_string()).to_string(),
+        // Syntax errors name what was expected, never what was found; anything else could
+        // quote the input, so only its position is given.
+        Err(e) if e.is_syntax() || e.is_eof() => format!(
             "not valid JSON: {} at line {}, column {}",
             strip_position(&e.to_string()),
             e.line(),
             e.column()
-        )),
-        Ok(()) if state.is_har => Ok(HarRead::Har(state.summary)),
-        Ok(()) => Ok(HarRead::NotHar),
+        ),
+        Err(e) => format!(
+            "not a HAR capture this reader understands at line {}, column {}",
+            e.line(),
+            e.column()
+        ),
+    };
+    if state.is_har {
+        Ok(HarRead::Broken(state.summary, message))
+    } else {
+        Err(message)
     }
 }
 
@@ -397,10 +446,26 @@ mod tests {
             Ok(HarRead::NotHar)
         );
         assert_eq!(collect(b"[1,2]").0, Ok(HarRead::NotHar));
-        let e = collect(b"{\"log\":{\"entries\":[{\"request\":\n{]}}")
-            .0
-            .unwrap_err();
-        assert!(e.contains("line 2"), "{e}");
+        // Broken inside the entries: a HAR that broke off, with where.
+        match collect(b"{\"log\":{\"entries\":[{\"request\":\n{]}}").0 {
+            Ok(HarRead::Broken(_, e)) => assert!(e.contains("line 2"), "{e}"),
+            other => panic!("{other:?}"),
+        }
+        // Broken before: not JSON, said where.
+        let e = collect(b"{\"log\": tru").0.unwrap_err();
+        assert!(e.contains("line 1"), "{e}");
+        // Entries of the wrong shape are skipped, not fatal.
+        let (r, records) = collect(
+            br#"{"log":{"entries":[null,{"request":null},{"request":{"url":5}},"x",{"request":{"url":"/api/telemetry/introvox?a=1","postData":{"text":7}}}]}}"#,
+        );
+        assert_eq!(
+            r.unwrap(),
+            HarRead::Har(HarSummary {
+                entries: 5,
+                skipped: 4
+            })
+        );
+        assert_eq!(records[0].index, 4);
         let mut n = 0;
         let stopped = stream_har(
             &br#"{"log":{"entries":[{"request":{"url":"/api/telemetry/introvox?a=1"}},{"request":{"url":"/api/telemetry/introvox?a=2"}}]}}"#[..],

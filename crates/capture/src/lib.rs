@@ -36,7 +36,8 @@ pub struct Limits {
     /// compresses about 10:1, a bomb about 1000:1).
     pub max_gzip_ratio: u64,
     /// Largest record body (default 4 MiB): an NDJSON line, a single JSON report or a HAR
-    /// body past it is refused without being read further.
+    /// body past it is refused without being kept (the rest of it is read past); a string
+    /// in a JSON source may be at most twice as long.
     pub max_record_bytes: usize,
 }
 
@@ -206,6 +207,7 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Resul
                 Ok(HarRead::NotHar) => {
                     return Ok(single(Format::Json, first_line, trimmed.as_bytes()));
                 }
+                Ok(HarRead::Broken(_, message)) => return Err(message),
                 Err(_) => {}
             }
         }
@@ -358,17 +360,23 @@ pub fn is_ndjson(name: &str, prefix: &[u8]) -> bool {
 /// What [`stream_json`] read.
 #[derive(Debug)]
 pub enum JsonSource {
-    /// A HAR, whose records were handed on as they were read.
-    Har(HarSummary),
+    /// A HAR, whose records were handed on as they were read; with the reason when it broke
+    /// off after some entries (those before the break were handed on).
+    Har(HarSummary, Option<String>),
     /// One JSON report (or a document that does not parse, for the engine to report with its
     /// position), at most [`Limits::max_record_bytes`] long.
     Single(Record),
+    /// Lines that each start with `{` but do not make one document: NDJSON after all (its
+    /// first lines were too long, or broken, for [`is_ndjson`] to tell).
+    Ndjson(Vec<Record>),
 }
 
 /// Reads a source that starts with `{` or `[`: a HAR streams its entries to `on_record`;
 /// anything else is one report. Memory stays near [`Limits::max_record_bytes`] whatever the
-/// size of the source: a report is kept only up to that limit, and refused past it without
-/// being kept; the whole source is refused past [`Limits::max_input_bytes`].
+/// size of the source: a report is kept only up to that limit (past it, the rest is read
+/// but not kept, then refused), no JSON string or member name may pass twice that limit
+/// (serde_json holds each one whole while reading it), and the whole source is refused
+/// past [`Limits::max_input_bytes`].
 pub fn stream_json<R: Read>(
     reader: R,
     endpoints: &[&str],
@@ -377,19 +385,39 @@ pub fn stream_json<R: Read>(
 ) -> Result<JsonSource, String> {
     let mut tee = std::io::BufReader::with_capacity(
         64 << 10,
-        Tee {
-            inner: reader,
-            kept: Vec::new(),
-            cap: limits.max_record_bytes,
-            over: false,
-            total: 0,
-            limit: limits.max_input_bytes,
+        StringCap {
+            inner: Tee {
+                inner: reader,
+                kept: Vec::new(),
+                cap: limits.max_record_bytes,
+                over: false,
+                total: 0,
+                limit: limits.max_input_bytes,
+            },
+            max: limits
+                .max_record_bytes
+                .saturating_mul(2)
+                .saturating_add(1 << 10),
+            in_string: false,
+            escaped: false,
+            len: 0,
         },
     );
+    // serde_json refuses a byte-order mark; the kept copy still has it, and `single` drops it.
+    {
+        use std::io::BufRead;
+        if tee
+            .fill_buf()
+            .map_err(|e| e.to_string())?
+            .starts_with(b"\xef\xbb\xbf")
+        {
+            tee.consume(3);
+        }
+    }
     let read = stream_har(&mut tee, endpoints, limits, on_record);
-    let tee = tee.into_inner();
-    let single = |tee: Tee<R>| {
-        let text = tee.kept.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&tee.kept);
+    let tee = tee.into_inner().inner;
+    let text = tee.kept.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&tee.kept);
+    let single = || {
         let lead = text.len() - text.trim_ascii_start().len();
         let line = 1 + text[..lead].iter().filter(|&&b| b == b'\n').count();
         Record {
@@ -400,18 +428,107 @@ pub fn stream_json<R: Read>(
         }
     };
     match read {
-        Ok(HarRead::Har(summary)) => Ok(JsonSource::Har(summary)),
+        Ok(HarRead::Har(summary)) => Ok(JsonSource::Har(summary, None)),
+        Ok(HarRead::Broken(summary, message)) => Ok(JsonSource::Har(summary, Some(message))),
         _ if tee.total > tee.limit => Err(format!(
             "input of more than {} bytes exceeds the input limit",
             tee.limit
         )),
+        Err(_) if !tee.over && ndjson_lines(text).is_some() => {
+            Ok(JsonSource::Ndjson(ndjson_lines(text).unwrap_or_default()))
+        }
         // Not a HAR, or not JSON at all: one report, whose errors the engine explains.
-        Ok(HarRead::NotHar) | Err(_) if !tee.over => Ok(JsonSource::Single(single(tee))),
+        Ok(HarRead::NotHar) | Err(_) if !tee.over => Ok(JsonSource::Single(single())),
         Ok(HarRead::NotHar) => Err(format!(
             "a JSON report of more than {} bytes exceeds the body limit; it was not kept",
             tee.cap
         )),
+        Err(e) if e.contains("trailing characters") => Err(format!(
+            "{e}: more than one JSON document, and over the body limit; if this is NDJSON, name it .ndjson"
+        )),
         Err(e) => Err(e),
+    }
+}
+
+/// Two or more non-blank lines that each start with `{`, as NDJSON records; `None` otherwise.
+fn ndjson_lines(text: &[u8]) -> Option<Vec<Record>> {
+    let lines: Vec<(usize, &[u8])> = text
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_ascii()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    (lines.len() > 1 && lines.iter().all(|(_, l)| l.starts_with(b"{"))).then(|| {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(index, (n, l))| Record {
+                index,
+                line: Some(*n),
+                endpoint: None,
+                body: Ok(l.to_vec()),
+            })
+            .collect()
+    })
+}
+
+/// Refuses a JSON string (a value or a member name) longer than `max` bytes as written, so
+/// that serde_json, which holds each string whole while it reads it, cannot be made to hold
+/// one of any size.
+struct StringCap<R> {
+    inner: R,
+    max: usize,
+    in_string: bool,
+    escaped: bool,
+    len: usize,
+}
+
+impl<R: Read> Read for StringCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut rest = &buf[..n];
+        while !rest.is_empty() {
+            if !self.in_string {
+                match memchr::memchr(b'"', rest) {
+                    Some(i) => {
+                        self.in_string = true;
+                        self.len = 0;
+                        rest = &rest[i + 1..];
+                    }
+                    None => break,
+                }
+                continue;
+            }
+            if self.escaped {
+                self.escaped = false;
+                self.len += 1;
+                rest = &rest[1..];
+                continue;
+            }
+            match memchr::memchr2(b'"', b'\\', rest) {
+                Some(i) => {
+                    self.len += i;
+                    if rest[i] == b'"' {
+                        self.in_string = false;
+                    } else {
+                        self.escaped = true;
+                        self.len += 1;
+                    }
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    self.len += rest.len();
+                    rest = &[];
+                }
+            }
+            if self.len > self.max {
+                return Err(std::io::Error::other(format!(
+                    "a string of more than {} bytes (twice the body limit) in a JSON source",
+                    self.max
+                )));
+            }
+        }
+        Ok(n)
     }
 }
 
@@ -455,6 +572,7 @@ pub struct NdjsonReader<R> {
     index: usize,
     line: usize,
     max_record: usize,
+    max_skip: u64,
 }
 
 impl<R: std::io::BufRead> NdjsonReader<R> {
@@ -465,7 +583,15 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
             index: 0,
             line: 0,
             max_record,
+            max_skip: 256 << 20,
         }
+    }
+
+    /// How far an over-long line is read past (default 256 MiB): a stream with no line end
+    /// (`/dev/zero` named `.ndjson`) is an error there, not an endless read.
+    pub fn max_skip(mut self, bytes: u64) -> Self {
+        self.max_skip = bytes;
+        self
     }
 
     /// Appends up to `max_records` records, or fewer once `max_bytes` of bodies are read;
@@ -541,6 +667,12 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
             let used = take + usize::from(done);
             self.reader.consume(used);
             consumed += used;
+            if over && consumed as u64 > self.max_skip {
+                return Err(std::io::Error::other(format!(
+                    "a line of more than {} bytes has no end; the rest was not read",
+                    self.max_skip
+                )));
+            }
             if done {
                 return Ok((consumed, over));
             }

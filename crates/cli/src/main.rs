@@ -213,7 +213,8 @@ const MAX_WALK_DEPTH: usize = 32;
 /// The inputs of a run, in order: each path given, and the capture files under each
 /// directory given (sorted by name, hidden entries left out). Symbolic links are followed
 /// where they stay inside the directory given; a link back to a directory the walk is
-/// inside is a loop and is not entered, and no
+/// inside is a loop and is not entered, no directory is entered twice, a link to nothing is
+/// passed over, and no
 /// file is read twice, however many paths lead to it (files are told apart by device and
 /// inode). A walk stops at [`MAX_WALK_DEPTH`] levels and at `max_files` files; only regular
 /// files are picked up by a walk (a FIFO, socket or device must be named to be read).
@@ -250,19 +251,36 @@ fn files(paths: &[PathBuf], max_files: usize) -> Result<Vec<PathBuf>, String> {
             !e.path_is_symlink()
                 || std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&root))
         };
+        // Each directory is entered once: links can make many paths to one directory
+        // without any loop (`d0/a` and `d0/b` both to `d1`, and so on down).
+        let mut entered = std::collections::HashSet::new();
+        let hidden = |name: &std::ffi::OsStr| name.to_string_lossy().starts_with('.');
         let walk = walkdir::WalkDir::new(p)
             .follow_links(true)
             .max_depth(MAX_WALK_DEPTH)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                e.depth() == 0 || (!e.file_name().to_string_lossy().starts_with('.') && inside(e))
+                if e.depth() > 0 && (hidden(e.file_name()) || !inside(e)) {
+                    return false;
+                }
+                !e.file_type().is_dir()
+                    || e.metadata()
+                        .is_ok_and(|m| entered.insert(file_id(e.path(), &m)))
             });
         for entry in walk {
             let entry = match entry {
                 Ok(e) => e,
                 // A loop is left out where it closes; the rest of the walk goes on.
                 Err(e) if e.loop_ancestor().is_some() => continue,
+                // So is a link to nothing, and anything hidden.
+                Err(e)
+                    if e.io_error()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                        || e.path().and_then(Path::file_name).is_some_and(hidden) =>
+                {
+                    continue;
+                }
                 Err(e) => {
                     let at = e.path().unwrap_or(p).display().to_string();
                     let why = e
@@ -787,7 +805,8 @@ impl Audit<'_> {
             shown = now;
         };
         if privaudit_capture::is_ndjson(&source, &prefix) {
-            let mut ndjson = privaudit_capture::NdjsonReader::new(reader, self.args.max_body_bytes);
+            let mut ndjson = privaudit_capture::NdjsonReader::new(reader, self.args.max_body_bytes)
+                .max_skip(self.args.max_input_bytes);
             let mut records = Vec::new();
             loop {
                 let room = BATCH_RECORDS.saturating_sub(batch.jobs.len()).max(1);
@@ -814,7 +833,7 @@ impl Audit<'_> {
             }
         }
         if let Some(b'{' | b'[') = first_byte(&prefix) {
-            return self.json_source(reader, index, &source, batch, progress);
+            return self.json_source(reader, index, &source, batch, progress, &counter);
         }
         // A text capture (URL lists, form bodies) holds neither NUL bytes nor broken UTF-8;
         // binary input (`/dev/zero`, an image) is refused before it is read further.
@@ -874,8 +893,10 @@ impl Audit<'_> {
         source: &str,
         batch: &mut Batch,
         progress: &mut progress::Progress,
+        counter: &std::cell::Cell<u64>,
     ) -> Result<(), String> {
         let endpoints = self.endpoints.clone();
+        let mut shown = 0;
         let limits = self.capture_limits();
         // Set when the run must stop: the record limit, or the audit threads gone.
         let mut limit_hit = false;
@@ -902,24 +923,39 @@ impl Audit<'_> {
                 fatal = Some(e.clone());
                 return Err(e);
             }
-            progress.advance(0, source);
+            let now = counter.get();
+            progress.advance(now - shown, source);
+            shown = now;
             Ok(())
         });
         if let Some(e) = fatal {
             return Err(e);
         }
-        let single = match read {
-            _ if limit_hit => None,
-            Ok(privaudit_capture::JsonSource::Har(summary)) => {
+        let records = match read {
+            _ if limit_hit => Vec::new(),
+            Ok(privaudit_capture::JsonSource::Har(summary, broken)) => {
                 self.summary.skipped += summary.skipped;
-                return Ok(());
+                return match broken {
+                    None => Ok(()),
+                    Some(message) => self.fail(batch, source, message),
+                };
             }
-            Ok(privaudit_capture::JsonSource::Single(record)) => Some(record),
+            Ok(privaudit_capture::JsonSource::Single(record)) => vec![record],
+            Ok(privaudit_capture::JsonSource::Ndjson(records)) => records,
             Err(message) => return self.fail(batch, source, message),
         };
-        if let Some(record) = single
-            && queue(self, batch, record)
-        {
+        let all = !limit_hit;
+        let mut queued = true;
+        for record in records {
+            queued = queue(self, batch, record);
+            if !queued {
+                break;
+            }
+            if batch.full() {
+                self.dispatch(batch)?;
+            }
+        }
+        if all && queued {
             return Ok(());
         }
         self.flush(batch)?;

@@ -179,6 +179,8 @@ fn raw_keys_in_pointers() {
         "Ask Piet at the front desk",
         "nc01.gemeente-voorbeeld.nl",
         "ghp_R8x2Kq7LmN4pT9vW3yZ6bC1dF5gH0jS2uA8e",
+        // A user name: no detector reads it as anything, yet it is data.
+        "jdevries",
     ];
     for format in FORMATS {
         let run = bounded(&["audit", "--format", format, file], &[], TIME);
@@ -187,7 +189,10 @@ fn raw_keys_in_pointers() {
         for p in planted {
             assert!(!out.contains(p), "{format} carries {p}:\n{out}");
         }
-        assert!(out.contains("#"), "{format} shows tagged keys:\n{out}");
+        assert!(
+            out.contains("j***@***.nl #") && out.contains("8 characters #"),
+            "{format} shows tagged keys:\n{out}"
+        );
         let shown = bounded(
             &["audit", "--format", format, "--show-evidence", file],
             &[],
@@ -254,6 +259,17 @@ fn raw_keys_in_pointers() {
     }
 }
 
+/// What `control-characters.json` plants: C0 (ESC, BEL), a bidi override, a C1 CSI, a
+/// zero-width space and a tag character.
+const PLANTED: [char; 6] = [
+    '\u{1b}',
+    '\u{7}',
+    '\u{202e}',
+    '\u{9b}',
+    '\u{200b}',
+    '\u{e0041}',
+];
+
 #[test]
 fn terminal_injection() {
     let file = "hostile/cli/control-characters.json";
@@ -266,15 +282,19 @@ fn terminal_injection() {
         let run = bounded(&args, &[], TIME);
         assert_eq!(run.code, 1, "{}", run.stderr);
         let out = run.out();
-        for c in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
+        for c in PLANTED {
             assert!(!out.contains(c), "{c:?} reaches the terminal:\n{out}");
         }
         if evidence {
-            assert!(
-                out.contains("\\u{1b}]0;owned\\u{7}"),
-                "shown escaped:\n{out}"
-            );
-            assert!(out.contains("\\u{202e}"), "{out}");
+            for shown in [
+                "\\u{1b}]0;owned\\u{7}",
+                "\\u{202e}",
+                "\\u{9b}31m",
+                "\\u{200b}",
+                "\\u{e0041}",
+            ] {
+                assert!(out.contains(shown), "{shown} is shown escaped:\n{out}");
+            }
         }
     }
     // JUnit is XML 1.0, which cannot hold most controls; JSON and SARIF escape them too.
@@ -285,7 +305,7 @@ fn terminal_injection() {
             TIME,
         )
         .out();
-        for c in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        for c in PLANTED {
             assert!(!out.contains(c), "{format} holds {c:?}:\n{out}");
         }
     }
@@ -310,13 +330,27 @@ fn symlink_loops() {
     std::os::unix::fs::symlink("..", root.join("sub/up")).unwrap();
     std::os::unix::fs::symlink("../..", root.join("sub/up2")).unwrap();
     std::os::unix::fs::symlink("../a.json", root.join("sub/again.json")).unwrap();
+    // No loop, but 2^30 paths: each level links twice to the next.
+    for d in 0..30 {
+        let dir = root.join(format!("sub/chain/d{d}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for l in ["a", "b"] {
+            std::os::unix::fs::symlink(format!("../d{}", d + 1), dir.join(l)).unwrap();
+        }
+    }
+    std::fs::create_dir_all(root.join("sub/chain/d30")).unwrap();
+    std::fs::copy(root.join("a.json"), root.join("sub/chain/d30/deep.json")).unwrap();
+    // A link to nothing, plain and hidden.
+    std::os::unix::fs::symlink("nowhere.json", root.join("sub/dangling.json")).unwrap();
+    std::os::unix::fs::symlink("nowhere.json", root.join("sub/.#lock.json")).unwrap();
     let run = bounded(
         &["audit", "--format", "json", root.to_str().unwrap()],
         &[],
         Duration::from_secs(20),
     );
     let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
-    assert_eq!(v["summary"]["files"], 1, "each file once: {v}");
+    assert_eq!(v["summary"]["files"], 2, "each file once: {v}");
+    assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_memory(&run, MEMORY_KIB, "symlink loop");
     // The same file named twice is read once, too.
@@ -389,6 +423,38 @@ fn reading_before_limiting() {
         assert!(run.out().contains("50000 records"), "{}", run.out());
         let what = format!("{} MB HAR, --jobs {jobs}", text.len() >> 20);
         assert_memory(&run, MEMORY_KIB, &what);
+    }
+    // One huge string, as a HAR body or as a member name, is refused where it passes twice
+    // the body limit, not held whole.
+    let huge = "A".repeat(16 << 20);
+    let body_har = scratch("huge-body.har");
+    std::fs::write(
+        &body_har,
+        format!(
+            r#"{{"log":{{"entries":[{{"request":{{"url":"https://t.example/api/telemetry/introvox","postData":{{"mimeType":"application/json","text":"{huge}"}}}}}}]}}}}"#
+        ),
+    )
+    .unwrap();
+    let huge_key = scratch("huge-key.json");
+    std::fs::write(&huge_key, format!(r#"{{"{huge}":1}}"#)).unwrap();
+    drop(huge);
+    for (file, what) in [(&body_har, "16 MB HAR body"), (&huge_key, "16 MB key")] {
+        let run = bounded(
+            &["audit", "--format", "json", file.to_str().unwrap()],
+            &[],
+            TIME,
+        );
+        assert_eq!(run.code, 2, "{what}: {}", run.out());
+        assert!(
+            run.out().contains("twice the body limit"),
+            "{what}: {}",
+            run.out()
+        );
+        assert!(
+            !run.out().contains("AAAA"),
+            "{what}: the error echoes the input"
+        );
+        assert_memory(&run, 20 << 10, what);
     }
     // A FIFO with no writer holds up neither the run nor the other inputs.
     let fifo = scratch("no-writer.fifo");

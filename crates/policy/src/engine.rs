@@ -274,6 +274,14 @@ pub(crate) struct Run<'a> {
     unchecked: Vec<usize>,
     /// Redacts the data-bearing segments of finding pointers.
     redactor: crate::pointer::PointerRedactor<'a>,
+    /// Per depth of the walk, whether its segment may be shown as it is (a declared name,
+    /// an index, a plain code key); empty outside the walk.
+    kept: Vec<bool>,
+    /// Set by an undeclared member, whose name is judged with the class of its map.
+    judged: bool,
+    /// Per depth of the walk, whether the value there is of class `config`, whose keys
+    /// (setting names) are the product's even without a key class.
+    config: Vec<bool>,
 }
 
 impl<'a> Run<'a> {
@@ -298,6 +306,9 @@ impl<'a> Run<'a> {
             states: Vec::with_capacity(32),
             unchecked: Vec::new(),
             redactor: crate::pointer::PointerRedactor::new(&kind.declared, scanner),
+            kept: Vec::with_capacity(32),
+            judged: false,
+            config: Vec::with_capacity(32),
         }
     }
 
@@ -342,12 +353,15 @@ impl<'a> Run<'a> {
         };
         // The pointer shown, and the raw one kept aside for ordering (dropped at the end
         // unless evidence is shown); a finding about a member is keyed over the pointer.
-        let (shown, raw_pointer) = match self.redactor.redact(pointer, &self.key) {
+        // During the walk its stack says which segments are safe to show.
+        let kept = (!self.kept.is_empty()).then_some(self.kept.as_slice());
+        let (shown, raw_pointer) = match self.redactor.redact(pointer, &self.key, kept) {
             Some(r) => (r, Some(pointer.to_string())),
             None => (pointer.to_string(), None),
         };
-        let text = if raw == pointer { &shown } else { raw };
-        let fingerprint = self.fingerprint(&shown, category, &rule_id, text);
+        // Over the raw text, which the key protects: two names whose tags collide still
+        // make two fingerprints.
+        let fingerprint = self.fingerprint(&shown, category, &rule_id, raw);
         self.findings.push(Finding {
             pointer: shown,
             raw_pointer,
@@ -362,14 +376,12 @@ impl<'a> Run<'a> {
         });
     }
 
-    /// The findings in the order of their raw pointers, then categories; a raw pointer is
-    /// kept only when evidence is shown.
+    /// The findings in the order of their pointers, then categories; a raw pointer is kept
+    /// only when evidence is shown.
     pub(crate) fn finish(mut self) -> Vec<Finding> {
-        self.findings.sort_by(|a, b| {
-            let pa = a.raw_pointer.as_deref().unwrap_or(&a.pointer);
-            let pb = b.raw_pointer.as_deref().unwrap_or(&b.pointer);
-            (pa, a.category).cmp(&(pb, b.category))
-        });
+        // By the pointer shown, so the order tells nothing about raw names either.
+        self.findings
+            .sort_by(|a, b| (&a.pointer, a.category).cmp(&(&b.pointer, b.category)));
         if !self.show_evidence {
             for f in &mut self.findings {
                 f.raw_pointer = None;
@@ -524,24 +536,36 @@ impl<'a> Run<'a> {
         let patterns = &self.product.patterns;
         self.states.clear();
         self.states.push(PointerPatterns::START);
+        self.kept.clear();
+        self.config.clear();
         kind.shape
             .walk(value, valid, !valid, &mut |event| match event {
                 Event::Enter { segment } => {
                     let next = patterns.step(self.state(), segment);
                     self.states.push(next);
+                    self.kept.push(true);
                 }
                 Event::Leave => {
                     self.states.pop();
+                    self.kept.pop();
                 }
                 Event::Undeclared {
                     pointer,
                     value,
                     unchecked,
+                    key_class,
                 } => {
+                    let name = pointer.rsplit('/').next().unwrap_or("");
+                    let shown = crate::pointer::code_keys(key_class)
+                        && crate::pointer::plain(&unescape(name), self.scanner);
+                    if let Some(k) = self.kept.last_mut() {
+                        *k = shown;
+                    }
+                    // The `Key` event that follows is about the same member.
+                    self.judged = true;
                     if unchecked {
                         self.unchecked.push(std::ptr::from_ref(value) as usize);
                     }
-                    let name = pointer.rsplit('/').next().unwrap_or("");
                     // The member name stays out of the message: it may be the leak itself.
                     let message = format!(
                         "a member the documented report does not have; breaks: {}",
@@ -564,13 +588,30 @@ impl<'a> Run<'a> {
                     key,
                     class,
                 } => {
+                    if !std::mem::take(&mut self.judged) {
+                        let depth = self.kept.len();
+                        let config = class.is_none()
+                            && depth > 0
+                            && self.config.get(depth - 1).copied().unwrap_or(false);
+                        let code = (config || crate::pointer::code_keys(class))
+                            && crate::pointer::plain(key, self.scanner);
+                        if let Some(k) = self.kept.last_mut() {
+                            *k = code;
+                        }
+                    }
                     self.scan(pointer, key, class, true, 0);
                 }
                 Event::Value {
                     pointer,
                     value,
                     class,
-                } => self.value(pointer, value, class),
+                } => {
+                    // Members of a raw configuration object are named by the product.
+                    let depth = self.kept.len();
+                    self.config.truncate(depth);
+                    self.config.push(class == Some("config"));
+                    self.value(pointer, value, class)
+                }
             })
     }
 

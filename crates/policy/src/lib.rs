@@ -242,10 +242,10 @@ impl Evidence {
 pub struct Finding {
     /// RFC 6901 pointer to the value, or to the member for a key, an undeclared member or a
     /// duplicate, safe to store and show: a segment that is data rather than a name the
-    /// schema declares (a map key, an undeclared member) and is not a plain code (`en`,
-    /// `x86_64`) is replaced by its redacted form and a keyed tag,
-    /// `/totalSteps/<j***@***.nl #3fa9c2>`. The tag is the same for the same name under the
-    /// same [`FingerprintKey`], so two keys stay apart.
+    /// schema declares (an undeclared member, a map key other than a plain code of a map
+    /// whose keys the schema calls codes, such as `en` under a locale map) is replaced by its
+    /// redacted form and a keyed tag, `/totalSteps/<j***@***.nl #3fa9c2d1>`. The tag is the
+    /// same for the same name under the same [`FingerprintKey`], so two keys stay apart.
     pub pointer: String,
     /// The pointer with every segment as sent, only when [`AuditOptions::show_evidence`] is
     /// set and it differs from [`Finding::pointer`].
@@ -265,9 +265,10 @@ pub struct Finding {
     /// Whether the finding is about the member's key rather than its value.
     pub on_key: bool,
     /// Stable id: 32 hex characters of an HMAC-SHA-256 under the [`FingerprintKey`] over
-    /// product, kind, the redacted pointer, category, rule and the matched text. It holds no
-    /// raw value, is the same with evidence shown or not, and changes when the leaked value
-    /// changes.
+    /// product, kind, the redacted pointer, category, rule and the matched text (for a
+    /// finding about a member, its raw pointer). It holds no raw value, cannot be checked
+    /// against a guess without the key, is the same with evidence shown or not, and changes
+    /// when the leaked value changes.
     pub fingerprint: String,
 }
 
@@ -287,7 +288,7 @@ pub fn redact_pointer(
 ) -> Option<String> {
     let declared = pointer::declared_names(schema);
     let scanner = Scanner::new();
-    pointer::PointerRedactor::new(&declared, &scanner).redact(pointer, key)
+    pointer::PointerRedactor::new(&declared, &scanner).redact(pointer, key, None)
 }
 
 /// Why a body could not be audited.

@@ -1,8 +1,15 @@
 //! Pointers as findings carry them. A member name that is data (a map key, an undeclared
 //! member) may be the very leak being reported, so such a segment is replaced by its
-//! redacted form and a short keyed tag: `/totalSteps/<j***@***.nl #3fa9c2>`. The tag tells
+//! redacted form and a short keyed tag: `/totalSteps/<j***@***.nl #3fa9c2d1>`. The tag tells
 //! two keys apart within a run without letting anyone check a guess (it is an HMAC under the
 //! fingerprint key).
+//!
+//! Kept as they are: names the schema declares, array indices, and keys of a map whose
+//! schema says its keys are codes (`x-privacy-keys` of `locale`, `enum`, `version`, `flag`,
+//! `environment` or `config`, or any `config` object) when the key is plain and no detector
+//! reads it as anything. Everything else is redacted: undeclared member names (but for an
+//! unlisted entry of a map of codes, judged as its keys are), keys of maps of labels, keys
+//! of maps without a key class.
 
 use crate::FingerprintKey;
 use crate::redact::{describe, redact};
@@ -38,10 +45,18 @@ pub(crate) fn declared_names(schema: &Value) -> HashSet<String> {
     out
 }
 
+/// Whether a map's key class (`x-privacy-keys`) makes its keys codes the product chose,
+/// rather than text a person typed.
+pub(crate) fn code_keys(class: Option<&str>) -> bool {
+    matches!(
+        class,
+        Some("locale" | "enum" | "version" | "flag" | "environment" | "config")
+    )
+}
+
 /// A name short and plain enough to be a code (`en`, `x86_64`, `mysql`, `8.6.82`), which no
-/// detector reads as anything: shown as it is. Anything else that is not declared by the
-/// schema (free text, non-ASCII, spaces, slashes, control characters) is redacted.
-fn plain(name: &str, scanner: &Scanner) -> bool {
+/// detector reads as anything at any confidence.
+pub(crate) fn plain(name: &str, scanner: &Scanner) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name
@@ -50,10 +65,10 @@ fn plain(name: &str, scanner: &Scanner) -> bool {
         && scanner.scan_vec(name).is_empty()
 }
 
-/// The keyed tag of a redacted name: 6 hex characters of an HMAC-SHA-256.
+/// The keyed tag of a redacted name: 8 hex characters of an HMAC-SHA-256.
 fn tag(key: &FingerprintKey, name: &str) -> String {
     let mut t = crate::fingerprint(key, &["privaudit-key-segment", name]);
-    t.truncate(6);
+    t.truncate(8);
     t
 }
 
@@ -73,12 +88,12 @@ fn redact_name(name: &str, scanner: &Scanner, key: &FingerprintKey) -> String {
     format!("<{shown} #{}>", tag(key, name))
 }
 
-/// Redacts the data-bearing segments of escaped JSON pointers, remembering each undeclared
-/// segment it has judged (one report repeats its map's pointer in many findings).
+/// Redacts the data-bearing segments of escaped JSON pointers, remembering each name it has
+/// redacted (one report repeats its map's pointer in many findings).
 pub(crate) struct PointerRedactor<'a> {
     declared: &'a HashSet<String>,
     scanner: &'a Scanner,
-    seen: foldhash::HashMap<String, Option<String>>,
+    seen: foldhash::HashMap<String, String>,
 }
 
 impl<'a> PointerRedactor<'a> {
@@ -90,36 +105,43 @@ impl<'a> PointerRedactor<'a> {
         }
     }
 
-    /// `pointer` with every undeclared, non-plain segment redacted and tagged under `key`;
-    /// `None` when nothing needed it (the pointer is safe as it is).
-    pub(crate) fn redact(&mut self, pointer: &str, key: &FingerprintKey) -> Option<String> {
+    /// `pointer` with its data-bearing segments redacted and tagged under `key`; `None` when
+    /// nothing needed it (the pointer is safe as it is). `kept`, when given, says segment by
+    /// segment what the walk found safe to show; without it (a pointer from a schema error),
+    /// only declared names and array indices are shown.
+    pub(crate) fn redact(
+        &mut self,
+        pointer: &str,
+        key: &FingerprintKey,
+        kept: Option<&[bool]>,
+    ) -> Option<String> {
+        let kept = kept.filter(|k| k.len() == pointer.bytes().filter(|&b| b == b'/').count());
         let mut out: Option<String> = None;
         let mut done = 0;
         let mut at = 0;
-        for escaped in pointer.split('/').skip(1) {
+        for (i, escaped) in pointer.split('/').skip(1).enumerate() {
             at += 1;
             let start = at;
             at += escaped.len();
-            let name = unescape(escaped);
-            // Array indices and the schema's own names, the usual segments, cost a lookup.
-            if self.declared.contains(name.as_ref()) || is_index(escaped) {
+            let safe = match kept {
+                Some(k) => k[i],
+                None => is_index(escaped) || self.declared.contains(unescape(escaped).as_ref()),
+            };
+            if safe {
                 continue;
             }
-            let replaced = match self.seen.get(escaped) {
+            let r = match self.seen.get(escaped) {
                 Some(r) => r.clone(),
                 None => {
-                    let r = (!plain(&name, self.scanner))
-                        .then(|| escape(&redact_name(&name, self.scanner, key)));
+                    let r = escape(&redact_name(&unescape(escaped), self.scanner, key));
                     self.seen.insert(escaped.to_string(), r.clone());
                     r
                 }
             };
-            if let Some(r) = replaced {
-                let o = out.get_or_insert_with(|| String::with_capacity(pointer.len()));
-                o.push_str(&pointer[done..start]);
-                o.push_str(&r);
-                done = at;
-            }
+            let o = out.get_or_insert_with(|| String::with_capacity(pointer.len() + 16));
+            o.push_str(&pointer[done..start]);
+            o.push_str(&r);
+            done = at;
         }
         out.map(|mut o| {
             o.push_str(&pointer[done..]);
@@ -149,33 +171,38 @@ fn escape(segment: &str) -> String {
 mod tests {
     use super::*;
 
-    fn redactor_run(pointers: &[&str]) -> Vec<String> {
+    fn redactor() -> (HashSet<String>, Scanner, FingerprintKey) {
         let schema = serde_json::json!({
             "properties": {"totalSteps": {"additionalProperties": {"type": "integer"}}},
             "$defs": {"x": {"properties": {"languages": {}}}}
         });
-        let declared = declared_names(&schema);
-        let scanner = Scanner::new();
-        let key = FingerprintKey([7; 32]);
-        let mut r = PointerRedactor::new(&declared, &scanner);
-        pointers
-            .iter()
-            .map(|p| r.redact(p, &key).unwrap_or_else(|| p.to_string()))
-            .collect()
+        (
+            declared_names(&schema),
+            Scanner::new(),
+            FingerprintKey([7; 32]),
+        )
     }
 
     #[test]
     fn data_bearing_segments_are_redacted_and_told_apart() {
-        let out = redactor_run(&[
-            "/totalSteps/jan@example.nl",
-            "/totalSteps/piet@example.nl",
-            "/totalSteps/jan@example.nl",
-            "/totalSteps/en",
-            "/languages/3",
-            "/totalSteps/ask Piet about it",
-            "/totalSteps/~1home~1jan",
-            "/totalSteps/\u{1b}]0;owned\u{7}",
-        ]);
+        let (declared, scanner, key) = redactor();
+        let mut r = PointerRedactor::new(&declared, &scanner);
+        let mut run = |p: &str, kept: Option<&[bool]>| {
+            r.redact(p, &key, kept).unwrap_or_else(|| p.to_string())
+        };
+        let out = [
+            run("/totalSteps/jan@example.nl", None),
+            run("/totalSteps/piet@example.nl", None),
+            run("/totalSteps/jan@example.nl", None),
+            // A code key the walk judged safe, and the same key where no walk said so.
+            run("/totalSteps/en", Some(&[true, true])),
+            run("/totalSteps/en", None),
+            run("/languages/3", None),
+            run("/totalSteps/ask Piet about it", Some(&[true, false])),
+            run("/totalSteps/~1home~1jan", None),
+            run("/totalSteps/\u{1b}]0;owned\u{7}", None),
+            run("/jdevries/count", Some(&[false, true])),
+        ];
         assert!(
             out[0].starts_with("/totalSteps/<j***@***.nl #"),
             "{}",
@@ -185,18 +212,48 @@ mod tests {
         assert_ne!(out[0], out[1], "two keys are told apart");
         assert_eq!(out[0], out[2], "one key is tagged the same way each time");
         assert_eq!(out[3], "/totalSteps/en");
-        assert_eq!(out[4], "/languages/3");
-        assert!(out[5].starts_with("/totalSteps/<"), "{}", out[5]);
-        assert!(!out[5].contains("Piet"));
         assert!(
-            !out[6].contains("home") && !out[6].contains("jan"),
+            out[4].starts_with("/totalSteps/<2 characters #"),
             "{}",
-            out[6]
+            out[4]
         );
-        assert!(!out[7].contains('\u{1b}') && !out[7].contains("owned"));
+        assert_eq!(out[5], "/languages/3");
+        assert!(out[6].starts_with("/totalSteps/<"), "{}", out[6]);
+        assert!(!out[6].contains("Piet"));
+        assert!(
+            !out[7].contains("home") && !out[7].contains("jan"),
+            "{}",
+            out[7]
+        );
+        assert!(!out[8].contains('\u{1b}') && !out[8].contains("owned"));
+        assert!(
+            out[9].starts_with("/<8 characters #") && out[9].ends_with("/count"),
+            "{}",
+            out[9]
+        );
         for p in &out {
             // Still a pointer: one segment per `/`, as many segments as before.
             assert_eq!(p.matches('/').count(), 2, "{p}");
         }
+    }
+
+    #[test]
+    fn only_code_keys_that_read_as_nothing_are_plain() {
+        let scanner = Scanner::new();
+        for code in ["en", "pt_BR", "x86_64", "mysql", "8.6.82", "enable_plugin"] {
+            assert!(plain(code, &scanner), "{code}");
+        }
+        for data in [
+            "jan@example.nl",
+            "ask Piet",
+            "Zürich",
+            "a/b",
+            "10.0.0.1",
+            "",
+        ] {
+            assert!(!plain(data, &scanner), "{data}");
+        }
+        assert!(code_keys(Some("locale")) && code_keys(Some("enum")));
+        assert!(!code_keys(Some("label")) && !code_keys(None));
     }
 }

@@ -37,6 +37,9 @@ pub(crate) enum Event<'v> {
         pointer: &'v str,
         value: &'v Tree<'v>,
         unchecked: bool,
+        /// The class the enclosing object gives its keys (`x-privacy-keys`), if any: an
+        /// unlisted entry of a map keyed by product-chosen names is still such a name.
+        key_class: Option<&'v str>,
     },
     /// The walk steps into a member or item: its (escaped) pointer segment. Every event
     /// until the matching [`Event::Leave`] is at or below it.
@@ -1011,6 +1014,7 @@ impl<'a> Walker<'a, '_> {
                             pointer: &self.pointer,
                             value: v,
                             unchecked: fixed && m.closed && m.additional.ids.is_empty(),
+                            key_class: m.key_class.as_deref(),
                         });
                     }
                     if !named {

@@ -233,7 +233,14 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
             .iter()
             .map(|(i, _)| format!("{}/{}", samples[*i].kind.product, samples[*i].kind.kind))
             .collect();
-        let pointers: BTreeSet<&str> = uses.iter().map(|(_, p)| *p).collect();
+        // Named in the message, so redacted as the finding's own pointer is.
+        let pointers: BTreeSet<String> = uses
+            .iter()
+            .map(|(i, p)| {
+                privaudit_policy::redact_pointer(schema_of(samples[*i].kind), p, &options.key)
+                    .unwrap_or_else(|| p.to_string())
+            })
+            .collect();
         let (first, pointer) = uses[0];
         // Generations of one report (`daily-report-a`, `-b`, `-c`) are one channel.
         let channels: BTreeSet<(&str, &str)> = uses
@@ -254,7 +261,7 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
             if uses.len() == 1 { "" } else { "s" },
             kinds.len(),
             kinds.iter().cloned().collect::<Vec<_>>().join(", "),
-            pointers.iter().copied().collect::<Vec<_>>().join(", "),
+            pointers.iter().cloned().collect::<Vec<_>>().join(", "),
             if across {
                 "; the same id crosses report channels, so switching one channel off does not unlink the other"
             } else {
