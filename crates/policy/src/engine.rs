@@ -276,7 +276,7 @@ pub(crate) struct Run<'a> {
     redactor: crate::pointer::PointerRedactor<'a>,
     /// Per depth of the walk, whether its segment may be shown as it is (a declared name,
     /// an index, a plain code key); empty outside the walk.
-    kept: Vec<bool>,
+    kept: Vec<crate::pointer::Keep>,
     /// Set by an undeclared member, whose name is judged with the class of its map.
     judged: bool,
     /// Per depth of the walk, whether the value there is of class `config`, whose keys
@@ -543,7 +543,7 @@ impl<'a> Run<'a> {
                 Event::Enter { segment } => {
                     let next = patterns.step(self.state(), segment);
                     self.states.push(next);
-                    self.kept.push(true);
+                    self.kept.push(crate::pointer::Keep::Yes);
                 }
                 Event::Leave => {
                     self.states.pop();
@@ -556,10 +556,8 @@ impl<'a> Run<'a> {
                     key_class,
                 } => {
                     let name = pointer.rsplit('/').next().unwrap_or("");
-                    let shown = crate::pointer::code_keys(key_class)
-                        && crate::pointer::plain(&unescape(name), self.scanner);
                     if let Some(k) = self.kept.last_mut() {
-                        *k = shown;
+                        *k = crate::pointer::Keep::if_code(crate::pointer::code_keys(key_class));
                     }
                     // The `Key` event that follows is about the same member.
                     self.judged = true;
@@ -593,10 +591,9 @@ impl<'a> Run<'a> {
                         let config = class.is_none()
                             && depth > 0
                             && self.config.get(depth - 1).copied().unwrap_or(false);
-                        let code = (config || crate::pointer::code_keys(class))
-                            && crate::pointer::plain(key, self.scanner);
+                        let code = config || crate::pointer::code_keys(class);
                         if let Some(k) = self.kept.last_mut() {
-                            *k = code;
+                            *k = crate::pointer::Keep::if_code(code);
                         }
                     }
                     self.scan(pointer, key, class, true, 0);

@@ -45,6 +45,25 @@ pub(crate) fn declared_names(schema: &Value) -> HashSet<String> {
     out
 }
 
+/// What the walk knows of one pointer segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// A declared name or an array index: shown as it is.
+    Yes,
+    /// A key of a map of codes: shown if it is [`plain`], which is checked only when a
+    /// finding's pointer goes through it.
+    IfPlain,
+    /// Data: redacted.
+    No,
+}
+
+impl Keep {
+    /// A map key: judged as a code when its map's keys are codes, else redacted.
+    pub(crate) fn if_code(code: bool) -> Keep {
+        if code { Keep::IfPlain } else { Keep::No }
+    }
+}
+
 /// Whether a map's key class (`x-privacy-keys`) makes its keys codes the product chose,
 /// rather than text a person typed.
 pub(crate) fn code_keys(class: Option<&str>) -> bool {
@@ -93,7 +112,8 @@ fn redact_name(name: &str, scanner: &Scanner, key: &FingerprintKey) -> String {
 pub(crate) struct PointerRedactor<'a> {
     declared: &'a HashSet<String>,
     scanner: &'a Scanner,
-    seen: foldhash::HashMap<String, String>,
+    /// Per name judged: its redacted form, or `None` when it is plain.
+    seen: foldhash::HashMap<String, Option<String>>,
 }
 
 impl<'a> PointerRedactor<'a> {
@@ -113,7 +133,7 @@ impl<'a> PointerRedactor<'a> {
         &mut self,
         pointer: &str,
         key: &FingerprintKey,
-        kept: Option<&[bool]>,
+        kept: Option<&[Keep]>,
     ) -> Option<String> {
         let kept = kept.filter(|k| k.len() == pointer.bytes().filter(|&b| b == b'/').count());
         let mut out: Option<String> = None;
@@ -123,20 +143,31 @@ impl<'a> PointerRedactor<'a> {
             at += 1;
             let start = at;
             at += escaped.len();
-            let safe = match kept {
+            let keep = match kept {
                 Some(k) => k[i],
-                None => is_index(escaped) || self.declared.contains(unescape(escaped).as_ref()),
+                None if is_index(escaped) || self.declared.contains(unescape(escaped).as_ref()) => {
+                    Keep::Yes
+                }
+                None => Keep::No,
             };
-            if safe {
+            if keep == Keep::Yes {
                 continue;
             }
             let r = match self.seen.get(escaped) {
                 Some(r) => r.clone(),
                 None => {
-                    let r = escape(&redact_name(&unescape(escaped), self.scanner, key));
+                    let name = unescape(escaped);
+                    let r = (!plain(&name, self.scanner))
+                        .then(|| escape(&redact_name(&name, self.scanner, key)));
                     self.seen.insert(escaped.to_string(), r.clone());
                     r
                 }
+            };
+            // A plain code is shown where the walk allows it, redacted where it does not.
+            let r = match (r, keep) {
+                (None, Keep::IfPlain) => continue,
+                (Some(r), _) => r,
+                (None, _) => escape(&redact_name(&unescape(escaped), self.scanner, key)),
             };
             let o = out.get_or_insert_with(|| String::with_capacity(pointer.len() + 16));
             o.push_str(&pointer[done..start]);
@@ -187,7 +218,7 @@ mod tests {
     fn data_bearing_segments_are_redacted_and_told_apart() {
         let (declared, scanner, key) = redactor();
         let mut r = PointerRedactor::new(&declared, &scanner);
-        let mut run = |p: &str, kept: Option<&[bool]>| {
+        let mut run = |p: &str, kept: Option<&[Keep]>| {
             r.redact(p, &key, kept).unwrap_or_else(|| p.to_string())
         };
         let out = [
@@ -195,13 +226,16 @@ mod tests {
             run("/totalSteps/piet@example.nl", None),
             run("/totalSteps/jan@example.nl", None),
             // A code key the walk judged safe, and the same key where no walk said so.
-            run("/totalSteps/en", Some(&[true, true])),
+            run("/totalSteps/en", Some(&[Keep::Yes, Keep::IfPlain])),
             run("/totalSteps/en", None),
             run("/languages/3", None),
-            run("/totalSteps/ask Piet about it", Some(&[true, false])),
+            run(
+                "/totalSteps/ask Piet about it",
+                Some(&[Keep::Yes, Keep::IfPlain]),
+            ),
             run("/totalSteps/~1home~1jan", None),
             run("/totalSteps/\u{1b}]0;owned\u{7}", None),
-            run("/jdevries/count", Some(&[false, true])),
+            run("/jdevries/count", Some(&[Keep::No, Keep::Yes])),
         ];
         assert!(
             out[0].starts_with("/totalSteps/<j***@***.nl #"),
