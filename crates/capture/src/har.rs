@@ -166,26 +166,37 @@ fn decode_body(text: &str, limits: &Limits) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-struct Document<'s, 'a>(&'s mut State<'a>);
-struct Log<'s, 'a>(&'s mut State<'a>);
-struct Entries<'s, 'a>(&'s mut State<'a>);
+/// The walk down to `log.entries`: `rest` is the path of member names still to follow.
+/// Anything off that path, or of another shape, is passed over (the document is then
+/// not a HAR, which `State::is_har` tells).
+struct Path<'s, 'a> {
+    rest: &'static [&'static str],
+    state: &'s mut State<'a>,
+}
 
-impl<'de> DeserializeSeed<'de> for Document<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Path<'_, '_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Document<'_, '_> {
+impl<'de> Visitor<'de> for Path<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a HAR document")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Some((name, rest)) = self.rest.split_first() else {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "log" {
-                map.next_value_seed(Log(&mut *self.0))?;
+            if key == *name {
+                map.next_value_seed(Path {
+                    rest,
+                    state: &mut *self.state,
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -193,101 +204,17 @@ impl<'de> Visitor<'de> for Document<'_, '_> {
         Ok(())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    // Any other JSON value is a document that is not a HAR.
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Log<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Log<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the HAR `log` object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "entries" {
-                map.next_value_seed(Entries(&mut *self.0))?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+        if !self.rest.is_empty() {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(());
         }
-        Ok(())
-    }
-    // A `log` that is not an object: the document is not a HAR.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Entries<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Entries<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("the HAR `log.entries` list")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.0.is_har = true;
+        self.state.is_har = true;
         while let Some(entry) = seq.next_element::<Entry>()? {
-            if let Err(stop) = self.0.entry(entry) {
-                self.0.stopped = Some(stop);
+            if let Err(stop) = self.state.entry(entry) {
+                self.state.stopped = Some(stop);
                 return Err(de::Error::custom("stopped"));
             }
         }
-        Ok(())
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(())
     }
     fn visit_bool<E>(self, _: bool) -> Result<(), E> {
@@ -364,9 +291,12 @@ fn run<'de, R: serde_json::de::Read<'de>>(
         is_har: false,
         stopped: None,
     };
-    let parsed = Document(&mut state)
-        .deserialize(&mut *de)
-        .and_then(|()| de.end());
+    let parsed = Path {
+        rest: &["log", "entries"],
+        state: &mut state,
+    }
+    .deserialize(&mut *de)
+    .and_then(|()| de.end());
     if let Some(stop) = state.stopped {
         return Err(stop);
     }
