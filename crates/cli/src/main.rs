@@ -1422,7 +1422,11 @@ fn explain(rule: &str) -> Result<ExitCode, String> {
     }
     out.push_str(&format!(
         "forbids:  {}\nseverity: {}\n",
-        rule.forbids.join(", "),
+        rule.forbids
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         rule.severity
     ));
     if rule.derived {

@@ -235,7 +235,7 @@ impl Sink for Json {
         for f in &a.audit.findings {
             self.start(out)?;
             let row = JsonFinding {
-                category: f.category,
+                category: f.category.as_str(),
                 evidence: f.evidence.shown(),
                 fingerprint: &f.fingerprint,
                 message: &f.message,

@@ -6,15 +6,17 @@ use crate::policy::{PointerPatterns, Policy, Severity};
 use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event, Shape};
 use crate::tree::{Borrowed, Tree};
-use crate::{Audit, AuditError, AuditOptions, Evidence, Finding};
+use crate::{Audit, AuditError, AuditOptions, Category, Draft, Finding, FindingBuilder};
 use jsonschema::error::ValidationErrorKind;
-use privaudit_detect::{Category, Confidence, Match, Scanner};
-use privaudit_reports::ReportKind;
+use privaudit_detect::{Category as Detected, Confidence, Match, Scanner};
+use privaudit_reports::{Privacy, ReportKind};
 use serde_json::Value;
 
 /// One report kind, compiled: validators and schema walker.
 pub(crate) struct CompiledKind {
     pub(crate) kind: &'static ReportKind,
+    /// Product and kind, which scope its findings' fingerprints.
+    scope: [&'static str; 2],
     /// Decides validity on the parsed tree.
     validator: jsonschema::Validator<Borrowed>,
     /// Lists the errors of an invalid body, on a `serde_json::Value` built from the tree:
@@ -45,14 +47,6 @@ struct CompiledField {
     allow: u32,
 }
 
-/// The bit of a finding category in a category mask.
-fn bit(category: &str) -> u32 {
-    crate::policy::CATEGORIES
-        .iter()
-        .position(|c| *c == category)
-        .map_or(0, |i| 1 << i)
-}
-
 /// One product, compiled.
 pub(crate) struct CompiledProduct {
     pub(crate) policy: Policy,
@@ -72,7 +66,7 @@ impl CompiledProduct {
             let validator = validator::<Borrowed>(&schema)
                 .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
             let declared = crate::pointer::declared_names(&schema);
-            let shape = Shape::new(schema);
+            let shape = Shape::new(schema).map_err(|e| format!("{kind:?}: {e}"))?;
 
             let mut required: Vec<String> = shape
                 .root()
@@ -90,6 +84,7 @@ impl CompiledProduct {
             required.dedup();
             kinds.push(CompiledKind {
                 kind,
+                scope: [kind.product, kind.kind],
                 validator,
                 explainer: std::sync::OnceLock::new(),
                 shape,
@@ -107,7 +102,7 @@ impl CompiledProduct {
                     .map(regex::Regex::new)
                     .transpose()
                     .map_err(|e| e.to_string())?;
-                let allow = f.allow.iter().fold(0, |m, c| m | bit(c));
+                let allow = f.allow.iter().fold(0, |m, c| m | c.bit());
                 Ok(CompiledField {
                     rule: f.clone(),
                     pattern,
@@ -232,27 +227,22 @@ fn scan_remembering_clean(scanner: &Scanner, text: &str, out: &mut Vec<Match>) {
     }
 }
 
-/// A detector category's stable name.
-fn cat(c: Category) -> &'static str {
-    c.as_str()
-}
-
 /// The lowest confidence at which a detector match counts in a field of `class`; `None`
 /// skips the category there.
-fn threshold(class: Option<&str>, category: Category) -> Option<Confidence> {
+fn threshold(class: Option<Privacy>, category: Detected) -> Option<Confidence> {
+    use Privacy::*;
     match (class, category) {
-        (Some("declared-free-text"), Category::FreeText) => None,
+        (Some(DeclaredFreeText), Detected::FreeText) => None,
         // Four-part versions read as IPv4; only an unmistakable address counts there.
-        (
-            Some("version" | "environment" | "config" | "declared-free-text"),
-            Category::IpAddress,
-        ) => Some(Confidence::High),
+        (Some(Version | Environment | Config | DeclaredFreeText), Detected::IpAddress) => {
+            Some(Confidence::High)
+        }
         // Random ids look like secrets; only a vendor format or a context-confirmed one counts.
-        (Some("pseudonymous-id" | "random-id" | "identifier"), Category::Credential) => {
+        (Some(PseudonymousId | RandomId | Identifier), Detected::Credential) => {
             Some(Confidence::High)
         }
         // A dotted quad in a field that holds no versions is an address.
-        (Some(_), Category::IpAddress) => Some(Confidence::Low),
+        (Some(_), Detected::IpAddress) => Some(Confidence::Low),
         _ => Some(Confidence::Medium),
     }
 }
@@ -263,7 +253,9 @@ pub(crate) struct Run<'a> {
     pub(crate) kind: &'a CompiledKind,
     pub(crate) scanner: &'a Scanner,
     pub(crate) show_evidence: bool,
-    key: crate::FingerprintKey,
+    key: &'a crate::FingerprintKey,
+    /// Makes each finding: rules from the product's policy, fingerprints in the kind's scope.
+    builder: FindingBuilder<'a>,
     pub(crate) findings: Vec<Finding>,
     matches: Vec<Match>,
     /// The field rules of the value being audited, with whether its pattern held.
@@ -289,16 +281,22 @@ impl<'a> Run<'a> {
         product: &'a CompiledProduct,
         kind: &'a CompiledKind,
         scanner: &'a Scanner,
-        options: &AuditOptions,
+        options: &'a AuditOptions,
     ) -> Self {
+        static NO_KEY: crate::FingerprintKey = crate::FingerprintKey([0; 32]);
+        let key = options.fingerprint_key.as_ref().unwrap_or(&NO_KEY);
         Run {
             product,
             kind,
             scanner,
             show_evidence: options.show_evidence,
-            key: options
-                .fingerprint_key
-                .unwrap_or(crate::FingerprintKey([0; 32])),
+            key,
+            builder: FindingBuilder::new(
+                Some(&product.policy),
+                &kind.scope,
+                key,
+                options.show_evidence,
+            ),
             findings: Vec::new(),
             matches: Vec::new(),
             hits: Vec::new(),
@@ -312,68 +310,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn fingerprint(&self, pointer: &str, category: &str, rule: &str, text: &str) -> String {
-        crate::fingerprint(
-            &self.key,
-            &[
-                self.kind.kind.product,
-                self.kind.kind.kind,
-                pointer,
-                category,
-                rule,
-                text,
-            ],
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        pointer: &str,
-        category: &'static str,
-        severity: Option<Severity>,
-        rule: Option<String>,
-        message: String,
-        raw: &str,
-        redacted: String,
-        span: Option<std::ops::Range<usize>>,
-        on_key: bool,
-    ) {
-        let fallback = self.product.policy.rule_for(category);
-        let rule_id = rule
-            .or_else(|| fallback.map(|r| r.id.clone()))
-            .unwrap_or_default();
-        let severity = severity
-            .or_else(|| fallback.map(|r| r.severity))
-            .unwrap_or(Severity::Medium);
-        let evidence = Evidence {
-            redacted,
-            raw: self.show_evidence.then(|| raw.to_string()),
-            marked: String::new(),
-        };
-        // The pointer shown, and the raw one kept aside for ordering (dropped at the end
-        // unless evidence is shown); a finding about a member is keyed over the pointer.
-        // During the walk its stack says which segments are safe to show.
+    /// Adds a finding; its pointer's data-bearing segments are redacted here, judged by the
+    /// walk's stack while it runs.
+    fn push(&mut self, mut draft: Draft<'_>) {
         let kept = (!self.kept.is_empty()).then_some(self.kept.as_slice());
-        let (shown, raw_pointer) = match self.redactor.redact(pointer, &self.key, kept) {
-            Some(r) => (r, Some(pointer.to_string())),
-            None => (pointer.to_string(), None),
-        };
-        // Over the raw text, which the key protects: two names whose tags collide still
-        // make two fingerprints.
-        let fingerprint = self.fingerprint(&shown, category, &rule_id, raw);
-        self.findings.push(Finding {
-            pointer: shown,
-            raw_pointer,
-            category,
-            severity,
-            rule: rule_id,
-            message,
-            evidence,
-            span,
-            on_key,
-            fingerprint,
-        });
+        draft.redacted_pointer = self.redactor.redact(draft.pointer, self.key, kept);
+        self.findings.push(self.builder.build(draft));
     }
 
     /// The findings in the order of their pointers, then categories; a raw pointer is kept
@@ -390,12 +332,8 @@ impl<'a> Run<'a> {
         self.findings
     }
 
-    fn promise(&self, category: &str) -> String {
-        self.product
-            .policy
-            .rule_for(category)
-            .map(|r| format!("{} ({})", r.statement, r.id))
-            .unwrap_or_default()
+    fn promise(&self, category: Category) -> String {
+        self.builder.promise(category)
     }
 
     /// The field rules that apply at `pointer`, each with whether `text` has the form its
@@ -425,7 +363,7 @@ impl<'a> Run<'a> {
         &mut self,
         pointer: &str,
         text: &str,
-        class: Option<&str>,
+        class: Option<Privacy>,
         on_key: bool,
         allowed: u32,
     ) -> usize {
@@ -435,11 +373,11 @@ impl<'a> Run<'a> {
         let mut reported = 0;
         let mut seen = 0u32;
         for m in &matches {
-            let category = cat(m.category);
+            let category = Category::from(m.category);
             let Some(min) = threshold(class, m.category) else {
                 continue;
             };
-            let b = bit(category);
+            let b = category.bit();
             // A URL's host or address is part of the URL finding.
             if m.confidence < min || (allowed | seen) & b != 0 {
                 continue;
@@ -449,21 +387,15 @@ impl<'a> Run<'a> {
             let what = if on_key { "in a key" } else { "in the value" };
             let message = format!(
                 "{} ({}) {what}; breaks: {}",
-                label(m.category),
+                category.label(),
                 m.kind,
                 self.promise(category)
             );
-            self.push(
-                pointer,
-                category,
-                None,
-                None,
-                message,
-                found,
-                redact(category, found),
-                Some(m.span.clone()),
+            self.push(Draft {
+                span: Some(m.span.clone()),
                 on_key,
-            );
+                ..Draft::new(pointer, category, message, found, redact(category, found))
+            });
             if let Some(f) = self.findings.last_mut() {
                 f.evidence.marked = mark(text, &m.span, f.evidence.shown(), self.show_evidence);
             }
@@ -494,17 +426,16 @@ impl<'a> Run<'a> {
         });
         if let Some((f, why)) = broken {
             let message = format!("value {why}: {}", f.note);
-            self.push(
-                pointer,
-                "schema_violation",
-                f.severity,
-                None,
-                message,
-                text,
-                describe(text),
-                None,
-                false,
-            );
+            self.push(Draft {
+                severity: f.severity,
+                ..Draft::new(
+                    pointer,
+                    Category::SchemaViolation,
+                    message,
+                    text,
+                    describe(text),
+                )
+            });
         }
     }
 
@@ -567,19 +498,18 @@ impl<'a> Run<'a> {
                     // The member name stays out of the message: it may be the leak itself.
                     let message = format!(
                         "a member the documented report does not have; breaks: {}",
-                        self.promise("undeclared_field")
+                        self.promise(Category::UndeclaredField)
                     );
-                    self.push(
-                        pointer,
-                        "undeclared_field",
-                        None,
-                        None,
-                        message,
-                        pointer,
-                        describe(name),
-                        None,
-                        true,
-                    );
+                    self.push(Draft {
+                        on_key: true,
+                        ..Draft::new(
+                            pointer,
+                            Category::UndeclaredField,
+                            message,
+                            pointer,
+                            describe(name),
+                        )
+                    });
                 }
                 Event::Key {
                     pointer,
@@ -606,27 +536,21 @@ impl<'a> Run<'a> {
                     // Members of a raw configuration object are named by the product.
                     let depth = self.kept.len();
                     self.config.truncate(depth);
-                    self.config.push(class == Some("config"));
+                    self.config.push(class == Some(Privacy::Config));
                     self.value(pointer, value, class)
                 }
             })
     }
 
-    fn value(&mut self, pointer: &str, v: &Tree, class: Option<&str>) {
+    fn value(&mut self, pointer: &str, v: &Tree, class: Option<Privacy>) {
         let exception = self.exception().filter(|_| !is_empty(v));
         let mut exempt = None;
         if let Some(e) = exception {
             let rule = self.product.policy.rule(&e.rule);
             let category = e
                 .category
-                .as_deref()
-                .or_else(|| rule.and_then(|r| r.forbids.first()).map(String::as_str))
-                .unwrap_or("credential");
-            let category = crate::policy::CATEGORIES
-                .iter()
-                .copied()
-                .find(|c| *c == category)
-                .unwrap_or("credential");
+                .or_else(|| rule.and_then(|r| r.forbids.first().copied()))
+                .unwrap_or(Category::Credential);
             let text = match v {
                 Tree::String(s) => (*s).to_string(),
                 other => other.to_value().to_string(),
@@ -636,39 +560,32 @@ impl<'a> Run<'a> {
                 "sent under a declared exception, which still contradicts the promise: {statement} ({})",
                 e.rule
             );
-            self.push(
-                pointer,
-                category,
-                Some(e.severity),
-                Some(e.rule.clone()),
-                message,
-                &text,
-                redact(category, &text),
-                None,
-                false,
-            );
+            self.push(Draft {
+                severity: Some(e.severity),
+                rule: Some(e.rule.clone()),
+                ..Draft::new(pointer, category, message, &text, redact(category, &text))
+            });
             exempt = Some(category);
         }
         let Tree::String(text) = v else { return };
         if text.is_empty() {
             return;
         }
-        if class == Some("credential") && exception.is_none() {
+        if class == Some(Privacy::Credential) && exception.is_none() {
             let message = format!(
                 "the field carries a secret; breaks: {}",
-                self.promise("credential")
+                self.promise(Category::Credential)
             );
-            self.push(
-                pointer,
-                "credential",
-                None,
-                None,
-                message,
-                text,
-                redact("credential", text),
-                Some(0..text.len()),
-                false,
-            );
+            self.push(Draft {
+                span: Some(0..text.len()),
+                ..Draft::new(
+                    pointer,
+                    Category::Credential,
+                    message,
+                    text,
+                    redact(Category::Credential, text),
+                )
+            });
             return;
         }
         self.field_hits(text);
@@ -677,7 +594,7 @@ impl<'a> Run<'a> {
             .hits
             .iter()
             .filter(|(_, ok)| *ok)
-            .fold(exempt.map_or(0, bit), |m, &(i, _)| {
+            .fold(exempt.map_or(0, Category::bit), |m, &(i, _)| {
                 m | product.fields[i].allow
             });
         let found = self.scan(pointer, text, class, false, allowed);
@@ -693,7 +610,7 @@ impl<'a> Run<'a> {
         let detected: Vec<String> = self
             .findings
             .iter()
-            .filter(|f| !f.on_key && f.category != "undeclared_field")
+            .filter(|f| !f.on_key && f.category != Category::UndeclaredField)
             .map(|f| f.raw_pointer.clone().unwrap_or_else(|| f.pointer.clone()))
             .collect();
         let mut out: Vec<(String, String)> = Vec::new();
@@ -724,18 +641,17 @@ impl<'a> Run<'a> {
             if detected.contains(&pointer) {
                 continue;
             }
-            let message = format!("{message}; breaks: {}", self.promise("schema_violation"));
-            self.push(
+            let message = format!(
+                "{message}; breaks: {}",
+                self.promise(Category::SchemaViolation)
+            );
+            self.push(Draft::new(
                 &pointer,
-                "schema_violation",
-                None,
-                None,
+                Category::SchemaViolation,
                 message,
                 &pointer,
                 String::new(),
-                None,
-                false,
-            );
+            ));
         }
     }
 
@@ -744,19 +660,18 @@ impl<'a> Run<'a> {
             let name = unescape(pointer.rsplit('/').next().unwrap_or(""));
             let message = format!(
                 "the member appears more than once; parsers disagree on which copy wins, so the copies can smuggle data; breaks: {}",
-                self.promise("duplicate_key")
+                self.promise(Category::DuplicateKey)
             );
-            self.push(
-                pointer,
-                "duplicate_key",
-                None,
-                None,
-                message,
-                pointer,
-                describe(&name),
-                None,
-                true,
-            );
+            self.push(Draft {
+                on_key: true,
+                ..Draft::new(
+                    pointer,
+                    Category::DuplicateKey,
+                    message,
+                    pointer,
+                    describe(&name),
+                )
+            });
         }
     }
 }
@@ -805,23 +720,6 @@ fn collect(
             }
         }
         _ => out.push((pointer, error.masked().to_string())),
-    }
-}
-
-fn label(c: Category) -> &'static str {
-    match c {
-        Category::Email => "e-mail address",
-        Category::IpAddress => "IP address",
-        Category::Hostname => "host name",
-        Category::Url => "URL",
-        Category::MacAddress => "MAC address",
-        Category::FilePath => "file path",
-        Category::Credential => "credential",
-        Category::PhoneNumber => "telephone number",
-        Category::PaymentCard => "payment card number",
-        Category::Iban => "IBAN",
-        Category::FreeText => "free text",
-        _ => "personal data",
     }
 }
 

@@ -33,7 +33,7 @@
 //! parsed bodies live in (up to 1 MiB between audits; a larger body's arena is freed).
 //!
 //! ```
-//! use privaudit_policy::{Auditor, Verdict};
+//! use privaudit_policy::{Auditor, Category, Verdict};
 //!
 //! let auditor = Auditor::for_product("introvox").unwrap();
 //! let clean = br#"{"instanceHash":"e074cb38f98e37e39002a2c787a6af29293876e137437c05e0f68c7020ac4fb8",
@@ -48,7 +48,7 @@
 //! let leaky = String::from_utf8_lossy(clean).replace(r#""en":6"#, r#""jan@example.nl":6"#);
 //! let audit = auditor.audit(leaky.as_bytes());
 //! let f = &audit.findings[0];
-//! assert_eq!(f.category, "email");
+//! assert_eq!(f.category, Category::Email);
 //! assert_eq!(f.evidence.shown(), "j***@***.nl");
 //! // The key is the leak, so the pointer carries it redacted, with a keyed tag.
 //! assert!(f.pointer.starts_with("/totalSteps/<j***@***.nl #"), "{}", f.pointer);
@@ -57,7 +57,9 @@
 //! ```
 #![deny(missing_docs)]
 
+mod category;
 mod engine;
+mod finding;
 mod json;
 mod names;
 mod pointer;
@@ -66,101 +68,21 @@ mod redact;
 mod shape;
 mod tree;
 
-pub use policy::{CATEGORIES, Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
+pub use category::Category;
+pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fingerprint};
+pub use policy::{Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};
 pub use shape::type_is as json_type_is;
 
 /// The redacted form of `text` found as `category` (`j***@***.de`, `https://***`), as every
 /// output format shows it unless raw evidence is asked for.
-pub fn redact(category: &str, text: &str) -> String {
+pub fn redact(category: Category, text: &str) -> String {
     redact::redact(category, text)
-}
-
-/// The secret a fingerprint is keyed with. Fingerprints are an HMAC-SHA-256 under it, so
-/// nobody without the key can confirm a guessed value by hashing it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct FingerprintKey(pub [u8; 32]);
-
-impl fmt::Debug for FingerprintKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("FingerprintKey(…)")
-    }
-}
-
-impl FingerprintKey {
-    /// A fresh random key (from the standard library's per-process random hasher keys).
-    pub fn random() -> FingerprintKey {
-        use std::hash::{BuildHasher, Hasher};
-        let mut out = [0u8; 32];
-        for (i, chunk) in out.chunks_mut(8).enumerate() {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(i);
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-            );
-            chunk.copy_from_slice(&h.finish().to_le_bytes());
-        }
-        FingerprintKey(out)
-    }
-
-    /// A key from text (a passphrase or hex): its SHA-256.
-    pub fn from_secret(secret: &str) -> FingerprintKey {
-        use sha2::{Digest, Sha256};
-        FingerprintKey(Sha256::digest(secret.as_bytes()).into())
-    }
-
-    /// The key as 64 hex characters, to store beside a baseline.
-    pub fn to_hex(&self) -> String {
-        hex(&self.0)
-    }
-
-    /// Reads 64 hex characters.
-    pub fn from_hex(s: &str) -> Option<FingerprintKey> {
-        let b = s.as_bytes();
-        if b.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, pair) in b.chunks(2).enumerate() {
-            out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-        }
-        Some(FingerprintKey(out))
-    }
-}
-
-/// A finding's fingerprint: 32 hex characters of an HMAC-SHA-256 under `key` over the
-/// parts, each followed by a zero byte. It holds no raw value and, without the key, cannot
-/// be checked against guesses.
-pub fn fingerprint(key: &FingerprintKey, parts: &[&str]) -> String {
-    use hmac::{KeyInit, Mac};
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key.0) else {
-        return String::new();
-    };
-    mac.update(b"privaudit-finding-v1\0");
-    for part in parts {
-        mac.update(part.as_bytes());
-        mac.update(&[0]);
-    }
-    hex(&mac.finalize().into_bytes()[..16])
-}
-
-/// Bytes as lower-case hex, two characters each.
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
-    }
-    out
 }
 
 use engine::CompiledProduct;
 use privaudit_detect::Scanner;
 use std::fmt;
-use std::ops::Range;
 
 /// Input limits. A body over a limit is refused with an error naming the limit, not
 /// truncated.
@@ -214,68 +136,6 @@ impl Default for AuditOptions {
             fingerprint_key: None,
             keep_value: false,
         }
-    }
-}
-
-/// What was found, for display.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Evidence {
-    /// The redacted form (`j***@***.de`); empty for structural findings without a value.
-    pub redacted: String,
-    /// The raw matched text, only when [`AuditOptions::show_evidence`] is set.
-    pub raw: Option<String>,
-    /// The whole string with the match marked `⟦…⟧`: the redacted match inside the value's
-    /// shape (letters `x`, digits `9`), or the raw value with [`AuditOptions::show_evidence`].
-    /// Empty when the match is the whole string or there is no span.
-    pub marked: String,
-}
-
-impl Evidence {
-    /// The raw text when it was requested, else the redacted form.
-    pub fn shown(&self) -> &str {
-        self.raw.as_deref().unwrap_or(&self.redacted)
-    }
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// RFC 6901 pointer to the value, or to the member for a key, an undeclared member or a
-    /// duplicate, safe to store and show: a segment that is data rather than a name the
-    /// schema declares (an undeclared member, a map key other than a plain code of a map
-    /// whose keys the schema calls codes, such as `en` under a locale map) is replaced by its
-    /// redacted form and a keyed tag, `/totalSteps/<j***@***.nl #3fa9c2d1>`. The tag is the
-    /// same for the same name under the same [`FingerprintKey`], so two keys stay apart.
-    pub pointer: String,
-    /// The pointer with every segment as sent, only when [`AuditOptions::show_evidence`] is
-    /// set and it differs from [`Finding::pointer`].
-    pub raw_pointer: Option<String>,
-    /// One of [`CATEGORIES`].
-    pub category: &'static str,
-    /// Severity.
-    pub severity: Severity,
-    /// Id of the broken rule.
-    pub rule: String,
-    /// What was found and which promise it breaks.
-    pub message: String,
-    /// Redacted evidence.
-    pub evidence: Evidence,
-    /// Byte span of the match inside the string (value or key), where one applies.
-    pub span: Option<Range<usize>>,
-    /// Whether the finding is about the member's key rather than its value.
-    pub on_key: bool,
-    /// Stable id: 32 hex characters of an HMAC-SHA-256 under the [`FingerprintKey`] over
-    /// product, kind, the redacted pointer, category, rule and the matched text (for a
-    /// finding about a member, its raw pointer). It holds no raw value, cannot be checked
-    /// against a guess without the key, is the same with evidence shown or not, and changes
-    /// when the leaked value changes.
-    pub fingerprint: String,
-}
-
-impl Finding {
-    /// The raw pointer when evidence was requested, else the redacted one.
-    pub fn shown_pointer(&self) -> &str {
-        self.raw_pointer.as_deref().unwrap_or(&self.pointer)
     }
 }
 

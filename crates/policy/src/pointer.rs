@@ -15,6 +15,7 @@ use crate::FingerprintKey;
 use crate::redact::{describe, redact};
 use foldhash::HashSet;
 use privaudit_detect::Scanner;
+use privaudit_reports::Privacy;
 use serde_json::Value;
 
 /// Every member name a schema declares (under any `properties`, or `required`): the schema's
@@ -66,10 +67,17 @@ impl Keep {
 
 /// Whether a map's key class (`x-privacy-keys`) makes its keys codes the product chose,
 /// rather than text a person typed.
-pub(crate) fn code_keys(class: Option<&str>) -> bool {
+pub(crate) fn code_keys(class: Option<Privacy>) -> bool {
     matches!(
         class,
-        Some("locale" | "enum" | "version" | "flag" | "environment" | "config")
+        Some(
+            Privacy::Locale
+                | Privacy::Enum
+                | Privacy::Version
+                | Privacy::Flag
+                | Privacy::Environment
+                | Privacy::Config
+        )
     )
 }
 
@@ -96,9 +104,7 @@ fn tag(key: &FingerprintKey, name: &str) -> String {
 fn redact_name(name: &str, scanner: &Scanner, key: &FingerprintKey) -> String {
     let found = scanner.scan_vec(name);
     let shown = match found.first() {
-        Some(m) if m.span.start == 0 && m.span.end == name.len() => {
-            redact(m.category.as_str(), name)
-        }
+        Some(m) if m.span.start == 0 && m.span.end == name.len() => redact(m.category.into(), name),
         _ => {
             let d = describe(name);
             d.trim_start_matches('<').trim_end_matches('>').to_string()
@@ -287,7 +293,7 @@ mod tests {
         ] {
             assert!(!plain(data, &scanner), "{data}");
         }
-        assert!(code_keys(Some("locale")) && code_keys(Some("enum")));
-        assert!(!code_keys(Some("label")) && !code_keys(None));
+        assert!(code_keys(Some(Privacy::Locale)) && code_keys(Some(Privacy::Enum)));
+        assert!(!code_keys(Some(Privacy::Label)) && !code_keys(None));
     }
 }

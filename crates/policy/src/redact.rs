@@ -1,34 +1,36 @@
 //! Redacted evidence: enough shape for a reviewer to recognise the kind of leak, never enough
 //! to recover the value.
 
+use crate::Category;
+
 /// Redacts `text` found as `category`.
-pub(crate) fn redact(category: &str, text: &str) -> String {
+pub(crate) fn redact(category: Category, text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let first = |n: usize| chars.iter().take(n).collect::<String>();
     match category {
-        "email" => match text.rsplit_once('@') {
+        Category::Email => match text.rsplit_once('@') {
             Some((local, domain)) => {
                 let tld = domain.rsplit('.').next().unwrap_or("");
                 format!("{}***@***.{tld}", local.chars().next().unwrap_or('*'))
             }
             None => "***".into(),
         },
-        "ip_address" => {
+        Category::IpAddress => {
             if text.contains(':') && text.matches(':').count() >= 2 {
                 format!("{}:***", text.split(':').next().unwrap_or(""))
             } else {
                 format!("{}.***.***.***", text.split('.').next().unwrap_or(""))
             }
         }
-        "hostname" => {
+        Category::Hostname => {
             let tld = text.trim_end_matches('.').rsplit('.').next().unwrap_or("");
             format!("***.{tld}")
         }
-        "url" => match text.find("://") {
+        Category::Url => match text.find("://") {
             Some(i) => format!("{}://***", &text[..i]),
             None => "***".into(),
         },
-        "mac_address" => {
+        Category::MacAddress => {
             let sep = if text.contains('-') { '-' } else { ':' };
             if text.contains('.') {
                 format!("{}.****.****", first(4))
@@ -36,7 +38,7 @@ pub(crate) fn redact(category: &str, text: &str) -> String {
                 format!("{}{sep}**{sep}**{sep}**", first(8))
             }
         }
-        "file_path" => {
+        Category::FilePath => {
             let root = if text.starts_with("\\\\") {
                 "\\\\"
             } else if text.starts_with('~') {
@@ -48,7 +50,7 @@ pub(crate) fn redact(category: &str, text: &str) -> String {
             };
             format!("{root}***")
         }
-        "credential" => {
+        Category::Credential => {
             // Vendor prefixes (`ghp_`, `AKIA`) say what leaked without weakening the secret.
             if chars.len() >= 24 {
                 format!("{}***", first(4))
@@ -56,13 +58,13 @@ pub(crate) fn redact(category: &str, text: &str) -> String {
                 "***".into()
             }
         }
-        "phone_number" | "payment_card" => {
+        Category::PhoneNumber | Category::PaymentCard => {
             let digits: Vec<char> = chars.iter().copied().filter(char::is_ascii_digit).collect();
             let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
             format!("***{tail}")
         }
-        "iban" => format!("{}** ***", first(2)),
-        "free_text" => {
+        Category::Iban => format!("{}** ***", first(2)),
+        Category::FreeText => {
             let words = text.split_whitespace().count();
             format!(
                 "{}… ({words} words)",
@@ -120,6 +122,7 @@ pub(crate) fn describe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{mark, redact};
+    use crate::Category;
 
     #[test]
     fn marked_values_show_where_the_match_sits() {
@@ -166,6 +169,7 @@ mod tests {
             ("undeclared_field", "secret", "<6 characters>"),
         ];
         for (category, raw, want) in cases {
+            let category = Category::parse(category).unwrap();
             assert_eq!(redact(category, raw), want, "{category}");
         }
     }

@@ -13,6 +13,7 @@ use crate::json::{push_escaped, push_index};
 use crate::names::NameMap;
 use crate::tree::{self, Tree};
 use foldhash::HashMap;
+use privaudit_reports::Privacy;
 use serde_json::Value;
 
 /// What the walk reports.
@@ -21,14 +22,14 @@ pub(crate) enum Event<'v> {
     Value {
         pointer: &'v str,
         value: &'v Tree<'v>,
-        class: Option<&'v str>,
+        class: Option<Privacy>,
     },
     /// An object key that is data rather than a schema-declared name (a map key or an
     /// undeclared member), with the class the schema gives map keys.
     Key {
         pointer: &'v str,
         key: &'v str,
-        class: Option<&'v str>,
+        class: Option<Privacy>,
     },
     /// A member the schema does not declare. `unchecked` when no schema can reach its value:
     /// every schema applying on the way to it is fixed (no branches or conditions), the
@@ -39,7 +40,7 @@ pub(crate) enum Event<'v> {
         unchecked: bool,
         /// The class the enclosing object gives its keys (`x-privacy-keys`), if any: an
         /// unlisted entry of a map keyed by product-chosen names is still such a name.
-        key_class: Option<&'v str>,
+        key_class: Option<Privacy>,
     },
     /// The walk steps into a member or item: its (escaped) pointer segment. Every event
     /// until the matching [`Event::Leave`] is at or below it.
@@ -59,8 +60,8 @@ type Id = usize;
 /// What the applicable schemas of one instance node say, merged.
 #[derive(Default)]
 struct Merged {
-    class: Option<String>,
-    key_class: Option<String>,
+    class: Option<Privacy>,
+    key_class: Option<Privacy>,
     closed: bool,
     unlisted: bool,
     /// Member names, to their place in `children`: kept apart so a lookup scans or probes a
@@ -135,8 +136,8 @@ fn example_of(index: usize) -> Tree<'static> {
 struct Node {
     /// Schema path, for recording branch choices.
     path: String,
-    class: Option<String>,
-    key_class: Option<String>,
+    class: Option<Privacy>,
+    key_class: Option<Privacy>,
     closed: bool,
     unlisted: bool,
     properties: Vec<(String, Id)>,
@@ -276,6 +277,8 @@ struct Compiler<'s> {
     root: &'s Value,
     nodes: Vec<Node>,
     by_path: HashMap<String, Id>,
+    /// The first privacy class the schema names that is not one (schema path, name).
+    unknown_class: Option<(String, String)>,
 }
 
 impl Compiler<'_> {
@@ -291,15 +294,23 @@ impl Compiler<'_> {
             self.nodes[id].type_mask = type_mask(None);
             return id;
         };
-        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+        let mut class = |k: &str| {
+            let name = obj.get(k).and_then(Value::as_str)?;
+            let class = Privacy::parse(name);
+            if class.is_none() && self.unknown_class.is_none() {
+                self.unknown_class = Some((format!("{path}/{k}"), name.to_string()));
+            }
+            class
+        };
+        let (value_class, key_class) = (class("x-privacy"), class("x-privacy-keys"));
         let types: Option<Vec<String>> = obj.get("type").map(|t| match t {
             Value::String(s) => vec![s.clone()],
             Value::Array(a) => a.iter().filter_map(Value::as_str).map(Into::into).collect(),
             _ => Vec::new(),
         });
         let mut n = Node {
-            class: text("x-privacy"),
-            key_class: text("x-privacy-keys"),
+            class: value_class,
+            key_class,
             closed: obj.get("additionalProperties") == Some(&Value::Bool(false)),
             unlisted: obj.get("x-report-unlisted") == Some(&Value::Bool(true)),
             type_mask: type_mask(types.as_deref()),
@@ -366,13 +377,21 @@ impl Compiler<'_> {
 }
 
 impl Shape {
-    pub(crate) fn new(root: Value) -> Shape {
+    /// Compiles a schema; refused when it names a privacy class that does not exist.
+    pub(crate) fn new(root: Value) -> Result<Shape, String> {
         let mut c = Compiler {
             root: &root,
             nodes: Vec::new(),
             by_path: HashMap::default(),
+            unknown_class: None,
         };
         c.node(String::new(), &root);
+        if let Some((at, name)) = c.unknown_class {
+            return Err(format!(
+                "`{at}` names the privacy class `{name}`, which is none of: {}",
+                Privacy::ALL.map(Privacy::as_str).join(", ")
+            ));
+        }
         let mut nodes = c.nodes;
         for id in 0..nodes.len() {
             nodes[id].tag = tag_test(&nodes, id);
@@ -393,14 +412,14 @@ impl Shape {
         for id in 0..nodes.len() {
             nodes[id].resolved = std::array::from_fn(|t| resolved_by_type(&nodes, id, t, 0));
         }
-        Shape {
+        Ok(Shape {
             modelled: modelled(&root, &root, 0),
             root,
             nodes,
             cache: (0..CACHE_SLOTS).map(|_| Default::default()).collect(),
             nothing: Merged::default(),
             root_children: Children::new(vec![0]),
-        }
+        })
     }
 
     pub(crate) fn root(&self) -> &Value {
@@ -848,8 +867,8 @@ fn merge(nodes: &[Node], set: &[Id]) -> Merged {
     let mut m = Merged::default();
     for &id in set {
         let n = &nodes[id];
-        m.class = m.class.or_else(|| n.class.clone());
-        m.key_class = m.key_class.or_else(|| n.key_class.clone());
+        m.class = m.class.or(n.class);
+        m.key_class = m.key_class.or(n.key_class);
         m.closed |= n.closed;
         m.unlisted |= n.unlisted;
         for (k, p) in &n.properties {
@@ -886,7 +905,7 @@ impl<'a> Walker<'a, '_> {
         id: Id,
         inst: &Tree,
         depth: usize,
-    ) -> Option<(&'a Merged, Option<&'a str>)> {
+    ) -> Option<(&'a Merged, Option<Privacy>)> {
         let shape: &'a Shape = self.shape;
         let n = &shape.nodes[id];
         if let Some(m) = &n.merged {
@@ -900,7 +919,7 @@ impl<'a> Walker<'a, '_> {
             && depth == 0
             && let Some((m, c)) = n.resolved[t]
         {
-            let class = c.and_then(|c| shape.nodes[c].class.as_deref());
+            let class = c.and_then(|c| shape.nodes[c].class);
             return shape.nodes[m].merged.as_ref().map(|m| (m, class));
         }
         if depth >= 8 || !bare_wrapper(n) {
@@ -914,7 +933,7 @@ impl<'a> Walker<'a, '_> {
             choices.push((self.pointer.clone(), shape.nodes[b].path.clone()));
         }
         let (m, c) = self.resolve(b, inst, depth + 1)?;
-        Some((m, n.class.as_deref().or(c)))
+        Some((m, n.class.or(c)))
     }
 
     /// `fixed`: every schema set applied on the way here was fixed.
@@ -922,7 +941,7 @@ impl<'a> Walker<'a, '_> {
         &mut self,
         schemas: &Children,
         inst: &Tree,
-        inherited: Option<&str>,
+        inherited: Option<Privacy>,
         depth: usize,
         fixed: bool,
     ) {
@@ -933,7 +952,7 @@ impl<'a> Walker<'a, '_> {
         if self.choices.is_none()
             && !matches!(inst, Tree::Object(_) | Tree::Array(_))
             && let Some(&first) = schemas.ids.first()
-            && let Some(class) = shape.nodes[first].class.as_deref()
+            && let Some(class) = shape.nodes[first].class
         {
             (self.visit)(Event::Value {
                 pointer: &self.pointer,
@@ -986,7 +1005,7 @@ impl<'a> Walker<'a, '_> {
                 m
             }
         };
-        let class = wrapper_class.or(m.class.as_deref()).or(inherited);
+        let class = wrapper_class.or(m.class).or(inherited);
         (self.visit)(Event::Value {
             pointer: &self.pointer,
             value: inst,
@@ -1014,15 +1033,11 @@ impl<'a> Walker<'a, '_> {
                             pointer: &self.pointer,
                             value: v,
                             unchecked: fixed && m.closed && m.additional.ids.is_empty(),
-                            key_class: m.key_class.as_deref(),
+                            key_class: m.key_class,
                         });
                     }
                     if !named {
-                        let class = if undeclared {
-                            None
-                        } else {
-                            m.key_class.as_deref()
-                        };
+                        let class = if undeclared { None } else { m.key_class };
                         (self.visit)(Event::Key {
                             pointer: &self.pointer,
                             key: k,
@@ -1065,8 +1080,12 @@ mod tests {
         let arena = bumpalo::Bump::new();
         shape.walk(&Tree::from_value(v, &arena), valid, general, &mut |e| {
             out.push(match e {
-                Event::Value { pointer, class, .. } => format!("value {pointer} {class:?}"),
-                Event::Key { pointer, class, .. } => format!("key {pointer} {class:?}"),
+                Event::Value { pointer, class, .. } => {
+                    format!("value {pointer} {:?}", class.map(Privacy::as_str))
+                }
+                Event::Key { pointer, class, .. } => {
+                    format!("key {pointer} {:?}", class.map(Privacy::as_str))
+                }
                 Event::Undeclared {
                     pointer, unchecked, ..
                 } => format!("undeclared {pointer} {unchecked}"),
@@ -1194,7 +1213,7 @@ mod tests {
         let member = serde_json::json!({"deep": [[["x", {"y": 1, "z": [null]}]]], "n": 7});
         let (mut bodies, mut pruned) = (0, 0);
         for kind in privaudit_reports::all_kinds() {
-            let shape = Shape::new(kind.schema().to_value());
+            let shape = Shape::new(kind.schema().to_value()).unwrap();
             assert!(
                 shape.modelled,
                 "{kind:?} uses a keyword the walk does not model"
@@ -1253,8 +1272,8 @@ mod tests {
     fn shortcuts_agree_with_the_general_path() {
         let (mut bodies, mut valid_bodies, mut tagged_unions) = (0, 0, 0);
         for kind in privaudit_reports::all_kinds() {
-            let fast = Shape::new(kind.schema().to_value());
-            let mut general = Shape::new(kind.schema().to_value());
+            let fast = Shape::new(kind.schema().to_value()).unwrap();
+            let mut general = Shape::new(kind.schema().to_value()).unwrap();
             for n in &mut general.nodes {
                 n.tag = None;
                 n.by_type = false;

@@ -1,7 +1,7 @@
 //! The collector-facing API: errors, limits, product selection, redaction, and no panic on any
 //! input.
 
-use privaudit_policy::{AuditError, AuditOptions, Auditor, Limits, Verdict};
+use privaudit_policy::{AuditError, AuditOptions, Auditor, Category, Limits, Verdict};
 use proptest::prelude::*;
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -158,7 +158,7 @@ fn fingerprints_are_keyed() {
         "introvox",
         "daily-report",
         &f.pointer,
-        f.category,
+        f.category.as_str(),
         &f.rule,
         email,
     ] {
@@ -264,7 +264,6 @@ proptest! {
         let body = serde_json::to_vec(&v).unwrap();
         let audit = auditor().audit(&body);
         for f in &audit.findings {
-            prop_assert!(privaudit_policy::CATEGORIES.contains(&f.category));
             prop_assert!(f.pointer.is_empty() || f.pointer.starts_with('/'));
         }
     }
@@ -278,7 +277,6 @@ proptest! {
     fn no_mutated_report_makes_the_engine_panic(body in mutated()) {
         let audit = auditor().audit(&body);
         for f in &audit.findings {
-            prop_assert!(privaudit_policy::CATEGORIES.contains(&f.category));
             prop_assert!(f.pointer.is_empty() || f.pointer.starts_with('/'));
         }
     }
@@ -351,7 +349,10 @@ fn typed_reports_match_the_audited_body() {
     let doubled = text.replacen('{', "{\"version\": \"x\", ", 1);
     let audit = auditor().audit(doubled.as_bytes());
     assert!(
-        audit.findings.iter().any(|f| f.category == "duplicate_key"),
+        audit
+            .findings
+            .iter()
+            .any(|f| f.category == Category::DuplicateKey),
         "{:?}",
         audit.findings
     );
@@ -361,7 +362,7 @@ fn typed_reports_match_the_audited_body() {
     // of each member, as the audit saw the body.
     let mut policy = privaudit_policy::Policy::builtin("kopano").unwrap();
     for rule in &mut policy.rule {
-        if rule.forbids.iter().any(|c| c == "duplicate_key") {
+        if rule.forbids.contains(&Category::DuplicateKey) {
             rule.severity = privaudit_policy::Severity::Info;
         }
     }

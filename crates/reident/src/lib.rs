@@ -22,7 +22,9 @@ pub mod fields;
 pub mod reverse;
 
 use fields::{Leaf, leaves};
-use privaudit_policy::{Evidence, Finding, FingerprintKey, Policy, Severity, fingerprint, redact};
+use privaudit_policy::{
+    Category, Draft, Finding, FindingBuilder, FingerprintKey, Policy, Severity, redact,
+};
 use privaudit_reports::ReportKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -53,8 +55,7 @@ pub struct Options {
     pub key: FingerprintKey,
 }
 
-/// Builds findings with the product's rule for the category, redacted evidence and a
-/// fingerprint.
+/// Makes findings through the policy crate's builder, with each product's rules.
 struct Maker {
     policies: HashMap<&'static str, Policy>,
     show_evidence: bool,
@@ -74,57 +75,29 @@ impl Maker {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
         kind: &'static ReportKind,
-        pointer: &str,
-        category: &'static str,
         severity: Severity,
-        message: String,
-        raw: &str,
-        redacted: String,
+        mut draft: Draft<'_>,
     ) -> Finding {
-        let rule = self
-            .policies
-            .get(kind.product)
-            .and_then(|p| p.rule_for(category))
-            .map(|r| r.id.clone())
-            .unwrap_or_default();
         // A map key on the way may be the data itself: the pointer is redacted as the
-        // engine's are, and the fingerprint is over the redacted form.
-        let safe = privaudit_policy::redact_pointer(schema_of(kind), pointer, &self.key);
-        let shown = safe.as_deref().unwrap_or(pointer);
-        Finding {
-            fingerprint: fingerprint(
-                &self.key,
-                &[
-                    "reident",
-                    kind.product,
-                    kind.kind,
-                    shown,
-                    category,
-                    &rule,
-                    raw,
-                ],
-            ),
-            pointer: shown.to_string(),
-            raw_pointer: safe
-                .is_some()
-                .then(|| pointer.to_string())
-                .filter(|_| self.show_evidence),
-            category,
-            severity,
-            rule,
-            message,
-            evidence: Evidence {
-                redacted,
-                raw: self.show_evidence.then(|| raw.to_string()),
-                marked: String::new(),
-            },
-            span: None,
-            on_key: false,
+        // engine's are.
+        draft.redacted_pointer =
+            privaudit_policy::redact_pointer(schema_of(kind), draft.pointer, &self.key);
+        draft.severity = Some(severity);
+        let scope = ["reident", kind.product, kind.kind];
+        let builder = FindingBuilder::new(
+            self.policies.get(kind.product),
+            &scope,
+            &self.key,
+            self.show_evidence,
+        );
+        let mut f = builder.build(draft);
+        if !self.show_evidence {
+            f.raw_pointer = None;
         }
+        f
     }
 }
 
@@ -194,12 +167,14 @@ pub fn reverse(
                 sample: t.sample,
                 finding: maker.finding(
                     kind,
-                    &t.pointer,
-                    "url",
                     Severity::High,
-                    message,
-                    &h.preimage,
-                    redact("url", &h.preimage),
+                    Draft::new(
+                        &t.pointer,
+                        Category::Url,
+                        message,
+                        &h.preimage,
+                        redact(Category::Url, &h.preimage),
+                    ),
                 ),
             }
         })
@@ -272,16 +247,18 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
             sample: first,
             finding: maker.finding(
                 samples[first].kind,
-                pointer,
-                "identifier",
                 if across {
                     Severity::Low
                 } else {
                     Severity::Info
                 },
-                message,
-                value,
-                redact("credential", value),
+                Draft::new(
+                    pointer,
+                    Category::Identifier,
+                    message,
+                    value,
+                    redact(Category::Credential, value),
+                ),
             ),
         });
     }
@@ -317,12 +294,14 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
                     sample: i,
                     finding: maker.finding(
                         samples[i].kind,
-                        pointer,
-                        "identifier",
                         Severity::Medium,
-                        message,
-                        id,
-                        redact("credential", id),
+                        Draft::new(
+                            pointer,
+                            Category::Identifier,
+                            message,
+                            id,
+                            redact(Category::Credential, id),
+                        ),
                     ),
                 });
             }
@@ -345,12 +324,14 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
                 sample: i,
                 finding: maker.finding(
                     samples[i].kind,
-                    &l.pointer,
-                    "identifier",
                     Severity::Medium,
-                    message,
-                    &l.value,
-                    format!("<{} characters>", l.value.chars().count()),
+                    Draft::new(
+                        &l.pointer,
+                        Category::Identifier,
+                        message,
+                        &l.value,
+                        format!("<{} characters>", l.value.chars().count()),
+                    ),
                 ),
             });
         }
@@ -533,12 +514,14 @@ pub fn uniqueness_findings(
                 sample: i,
                 finding: maker.finding(
                     samples[i].kind,
-                    "",
-                    "identifier",
                     severity,
-                    message,
-                    &format!("k={}", u.k[j]),
-                    format!("k={}", u.k[j]),
+                    Draft::new(
+                        "",
+                        Category::Identifier,
+                        message,
+                        &format!("k={}", u.k[j]),
+                        format!("k={}", u.k[j]),
+                    ),
                 ),
             });
         }
