@@ -1,0 +1,158 @@
+//! The command line: subcommands, their arguments and defaults.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "privaudit",
+    version,
+    about = "Checks telemetry payloads against what their products promise"
+)]
+#[command(
+    after_help = "Examples:\n  privaudit audit fixtures/\n  privaudit audit --format sarif capture.har > privaudit.sarif\n  privaudit audit --product mattermost urls.txt\n  privaudit explain introvox/no-credentials"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct AuditArgs {
+    /// Files, directories (walked) or `-` for standard input.
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Audit every record as this product instead of detecting it.
+    #[arg(long)]
+    pub(crate) product: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: OutputFormat,
+    /// Lowest severity that makes the run fail (exit 1); `info` findings never fail a run.
+    #[arg(long, value_enum, default_value = "low")]
+    pub(crate) fail_on: FailOn,
+    /// Suppress findings whose fingerprint is in this baseline file.
+    #[arg(long)]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Print matched values unredacted. Off by default: the audit must not become a leak.
+    #[arg(long)]
+    pub(crate) show_evidence: bool,
+    /// No progress bar (it is drawn on stderr only when stderr is a terminal).
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+    /// Largest report body, in bytes.
+    #[arg(long, default_value_t = 4 << 20, help_heading = "Limits")]
+    pub(crate) max_body_bytes: usize,
+    /// Deepest nesting of arrays and objects in a report (at most 128).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u8).range(1..=128), help_heading = "Limits")]
+    pub(crate) max_depth: u8,
+    /// Longest string or key in a report, in bytes.
+    #[arg(long, default_value_t = 1 << 20, help_heading = "Limits")]
+    pub(crate) max_string_bytes: usize,
+    /// Most records read in one run; the run stops with an error beyond.
+    #[arg(long, default_value_t = 100_000_000, help_heading = "Limits")]
+    pub(crate) max_records: usize,
+    /// Largest input read whole (a HAR, a JSON report, a URL list), in bytes. NDJSON is
+    /// streamed and not bound by it.
+    #[arg(long, default_value_t = 256 << 20, help_heading = "Limits")]
+    pub(crate) max_input_bytes: u64,
+    /// Largest size a gzip input may inflate to, in bytes.
+    #[arg(long, default_value_t = 256 << 20, help_heading = "Limits")]
+    pub(crate) max_decompressed_bytes: u64,
+    /// Largest gzip inflation ratio (checked past 1 MiB).
+    #[arg(long, default_value_t = 200, help_heading = "Limits")]
+    pub(crate) max_gzip_ratio: u64,
+    /// Most files a run reads, over every directory walked.
+    #[arg(long, default_value_t = 1_000_000, help_heading = "Limits")]
+    pub(crate) max_files: usize,
+    /// Threads auditing records (default: one per core). Output order does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub(crate) jobs: Option<u16>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ReidentArgs {
+    #[command(flatten)]
+    pub(crate) audit: AuditArgs,
+    /// Reports sharing their quasi-identifiers with fewer than this many are listed.
+    #[arg(long, default_value_t = 5)]
+    pub(crate) min_k: usize,
+    /// Fail (medium findings) when more than this share of a product's reports is below
+    /// --min-k.
+    #[arg(long, default_value_t = 0.2)]
+    pub(crate) max_unique_share: f64,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct ReverseArgs {
+    #[command(flatten)]
+    pub(crate) audit: AuditArgs,
+    /// Candidate URLs, host names or addresses, one per line.
+    #[arg(long)]
+    pub(crate) candidates: Option<PathBuf>,
+    /// Also try every address of this range (`10.0.0.0/8`; `0.0.0.0/0` is the whole IPv4
+    /// space). Repeatable.
+    #[arg(long)]
+    pub(crate) ipv4: Vec<String>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Audit captured reports (JSON, NDJSON, HAR, URL or query lists, form bodies, gzip).
+    #[command(
+        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error."
+    )]
+    Audit(AuditArgs),
+    /// Print a baseline of today's findings (fingerprints only) for `audit --baseline`.
+    Baseline(AuditArgs),
+    /// Re-identification over a corpus: linkable and raw identifiers, k-anonymity.
+    #[command(
+        after_help = "Examples:\n  privaudit reident fixtures/introvox fixtures/roomvox\n  privaudit reident --min-k 10 --max-unique-share 0.05 --format sarif reports.ndjson"
+    )]
+    Reident(ReidentArgs),
+    /// Reverse hashed fields (instance URL hashes) from candidate inputs.
+    #[command(
+        after_help = "Examples:\n  privaudit reverse --product introvox --candidates urls.txt reports.ndjson\n  privaudit reverse --product roomvox --ipv4 192.168.0.0/16 --ipv4 10.0.0.0/8 capture.har"
+    )]
+    Reverse(ReverseArgs),
+    /// List products, report kinds and endpoints.
+    Products,
+    /// Print the JSON Schemas, or write them into a directory.
+    Schema {
+        /// Only this product.
+        #[arg(long)]
+        product: Option<String>,
+        /// Write `<product>.<kind>.schema.json` files here instead of printing.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Explain a rule: the promise, its source and what it forbids.
+    Explain {
+        /// Rule id, e.g. `introvox/no-credentials`.
+        rule: String,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  privaudit completions bash > ~/.local/share/bash-completion/completions/privaudit\n  privaudit completions zsh > ~/.zfunc/_privaudit\n  privaudit completions fish > ~/.config/fish/completions/privaudit.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
