@@ -5,7 +5,7 @@
 //! records or findings; only JUnit holds one source file's test cases (its suite header
 //! carries their counts), and JSON holds the error list (bounded by the record count).
 
-use privaudit_policy::{Audit, Finding, Severity};
+use privaudit_policy::{Finding, Severity};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -63,7 +63,10 @@ pub struct Audited<'a> {
     pub source: &'a str,
     pub record: usize,
     pub line: Option<usize>,
-    pub audit: &'a Audit,
+    /// The product and report kind the record was audited as.
+    pub product: Option<&'static str>,
+    pub kind: Option<&'static str>,
+    pub findings: &'a [Finding],
 }
 
 /// A record (or a whole source) that could not be audited.
@@ -167,7 +170,7 @@ pub struct Baseline {
 impl Sink for Baseline {
     fn record(&mut self, a: &Audited, _: &mut dyn Write) -> io::Result<()> {
         self.fingerprints
-            .extend(a.audit.findings.iter().map(|f| f.fingerprint.clone()));
+            .extend(a.findings.iter().map(|f| f.fingerprint.clone()));
         Ok(())
     }
     fn error(&mut self, _: &RecordError, _: &mut dyn Write) -> io::Result<()> {
@@ -182,8 +185,8 @@ impl Sink for Baseline {
     }
 }
 
-fn kind_name(a: &Audit) -> (&'static str, &'static str) {
-    (a.product.unwrap_or(""), a.kind.map_or("", |k| k.kind))
+fn kind_name(a: &Audited) -> (&'static str, &'static str) {
+    (a.product.unwrap_or(""), a.kind.unwrap_or(""))
 }
 
 /// One finding of the JSON contract, written from borrowed fields: a capture with many
@@ -231,8 +234,8 @@ impl Json {
 
 impl Sink for Json {
     fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
-        let (product, report) = kind_name(a.audit);
-        for f in &a.audit.findings {
+        let (product, report) = kind_name(a);
+        for f in a.findings {
             self.start(out)?;
             let row = JsonFinding {
                 category: f.category.as_str(),
@@ -399,17 +402,17 @@ impl Text {
 
 impl Sink for Text {
     fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
-        if a.audit.findings.is_empty() {
+        if a.findings.is_empty() {
             return Ok(());
         }
-        let (product, report) = kind_name(a.audit);
+        let (product, report) = kind_name(a);
         let head = format!(
             "{} record {} ({product}/{report})",
             printable(a.source),
             a.record
         );
         writeln!(out, "{}", self.paint("1", &head))?;
-        for f in &a.audit.findings {
+        for f in a.findings {
             let sev = match f.severity {
                 Severity::High => self.paint("31;1", "high"),
                 Severity::Medium => self.paint("33", "medium"),
@@ -518,7 +521,7 @@ fn artifact_uri(source: &str) -> String {
 
 impl Sink for Sarif {
     fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
-        for f in &a.audit.findings {
+        for f in a.findings {
             if self.results >= SARIF_MAX_RESULTS {
                 self.left_out += 1;
                 continue;
@@ -703,16 +706,15 @@ impl Sink for Junit {
     fn record(&mut self, a: &Audited, out: &mut dyn Write) -> io::Result<()> {
         self.switch(a.source, out)?;
         self.tests += 1;
-        let (product, report) = kind_name(a.audit);
+        let (product, report) = kind_name(a);
         write!(
             self.cases,
             "    <testcase classname=\"{product}.{report}\" name=\"record {}\">",
             a.record
         )?;
-        if a.audit.findings.iter().any(|f| f.severity >= Severity::Low) {
+        if a.findings.iter().any(|f| f.severity >= Severity::Low) {
             self.failures += 1;
             let body: Vec<String> = a
-                .audit
                 .findings
                 .iter()
                 .map(|f| {
@@ -729,7 +731,7 @@ impl Sink for Junit {
             write!(
                 self.cases,
                 "\n      <failure message=\"{} findings\" type=\"privacy\">{}</failure>\n    ",
-                a.audit.findings.len(),
+                a.findings.len(),
                 xml(&body.join("\n"))
             )?;
         }

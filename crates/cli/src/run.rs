@@ -148,24 +148,25 @@ impl Run<'_> {
         source: &str,
         record: usize,
         line: Option<usize>,
-        mut audit: privaudit_policy::Audit,
+        kind: Option<&'static privaudit_reports::ReportKind>,
+        mut findings: Vec<privaudit_policy::Finding>,
     ) -> Result<(), String> {
-        let before = audit.findings.len();
+        let before = findings.len();
         // A baseline being regenerated keeps the entries it already had.
         if !self.baseline_mode {
-            audit
-                .findings
-                .retain(|f| !self.baseline.contains(&f.fingerprint));
+            findings.retain(|f| !self.baseline.contains(&f.fingerprint));
         }
-        self.summary.suppressed += before - audit.findings.len();
-        for f in &audit.findings {
+        self.summary.suppressed += before - findings.len();
+        for f in &findings {
             self.summary.by_severity[f.severity as usize] += 1;
         }
         let a = output::Audited {
             source,
             record,
             line,
-            audit: &audit,
+            product: kind.map(|k| k.product),
+            kind: kind.map(|k| k.kind),
+            findings: &findings,
         };
         self.write(|sink, out| sink.record(&a, out))
     }
@@ -190,7 +191,7 @@ impl Run<'_> {
                         });
                     }
                 }
-                Ok(audit) => self.deliver(&source, r.index, r.line, audit)?,
+                Ok(audit) => self.deliver(&source, r.index, r.line, audit.kind, audit.findings)?,
             }
         }
         Ok(())

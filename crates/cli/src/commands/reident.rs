@@ -41,16 +41,8 @@ impl Run<'_> {
             {
                 self.write(|sink, out| sink.error(&e, out))?;
             }
-            let audit = privaudit_policy::Audit {
-                product: Some(c.sample.kind.product),
-                kind: Some(c.sample.kind),
-                findings,
-                report: None,
-                error: None,
-                value: None,
-            };
             let source = self.sources[c.source].clone();
-            self.deliver(&source, c.record, c.line, audit)?;
+            self.deliver(&source, c.record, c.line, Some(c.sample.kind), findings)?;
         }
         for (_, e) in errors {
             self.write(|sink, out| sink.error(&e, out))?;
