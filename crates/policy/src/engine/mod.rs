@@ -9,9 +9,9 @@ mod run;
 mod schema_errors;
 mod select;
 
+pub(crate) use compiled::CompiledProduct;
 #[cfg(test)]
 pub(crate) use compiled::validator;
-pub(crate) use compiled::CompiledProduct;
 pub(crate) use select::KindIndex;
 
 use crate::json::{self, ParseError};
