@@ -61,6 +61,7 @@ mod category;
 mod engine;
 mod finding;
 mod json;
+mod leaves;
 mod names;
 mod pointer;
 mod policy;
@@ -70,9 +71,10 @@ mod tree;
 
 pub use category::Category;
 pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fingerprint};
+pub use leaves::{KindShape, Leaf};
 pub use policy::{Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};
-pub use shape::type_is as json_type_is;
+pub use shape::Notes;
 
 /// The redacted form of `text` found as `category` (`j***@***.de`, `https://***`), as every
 /// output format shows it unless raw evidence is asked for.
@@ -137,18 +139,6 @@ impl Default for AuditOptions {
             keep_value: false,
         }
     }
-}
-
-/// `pointer` (into a report whose schema is `schema`) with its data-bearing segments redacted
-/// as in [`Finding::pointer`], tagged under `key`; `None` when no segment needs it.
-pub fn redact_pointer(
-    schema: &serde_json::Value,
-    pointer: &str,
-    key: &FingerprintKey,
-) -> Option<String> {
-    let declared = pointer::declared_names(schema);
-    let scanner = Scanner::new();
-    pointer::PointerRedactor::new(&declared, &scanner).redact(pointer, key, None)
 }
 
 /// Why a body could not be audited.

@@ -94,8 +94,9 @@ impl<'a> Tree<'a> {
         }
     }
 
-    /// A tree borrowing from `value` (whose object members are already sorted and unique).
-    #[cfg(test)]
+    /// A tree borrowing from `value` (whose object members are already sorted and unique:
+    /// serde_json's map is ordered by key unless `preserve_order` is on, which this
+    /// workspace does not turn on).
     pub(crate) fn from_value(value: &'a Value, arena: &'a bumpalo::Bump) -> Tree<'a> {
         match value {
             Value::Null => Tree::Null,

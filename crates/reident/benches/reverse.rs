@@ -4,7 +4,7 @@
 //! `cargo bench -p privaudit-reident --bench reverse`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use privaudit_reident::reverse::{Target, parse_cidr, reverse_ipv4};
+use privaudit_reident::reverse::{Derivation, Target, parse_cidr, reverse_ipv4};
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 
@@ -36,7 +36,12 @@ fn bench(c: &mut Criterion) {
     for threads in [1, 2] {
         group.bench_function(format!("threads-{threads}"), |b| {
             b.iter(|| {
-                let out = reverse_ipv4("roomvox", &targets, &[range], threads);
+                let out = reverse_ipv4(
+                    &[Derivation::UrlLowercaseTrimmed, Derivation::BareHost],
+                    &targets,
+                    &[range],
+                    threads,
+                );
                 assert_eq!(out.hits.len(), 1);
                 out.guesses
             })

@@ -15,17 +15,20 @@
 //!   enumerations, flags, bucketed counts) and the fields that single reports out.
 //!
 //! Results are [`privaudit_policy::Finding`]s tied to a report, so every output format and
-//! the redaction rules apply unchanged. The crate knows the report models (through their
-//! generated schemas) and the policies' rules; it knows nothing of capture or output formats.
+//! the redaction rules apply unchanged. Reports are read leaf by leaf through
+//! [`privaudit_policy::KindShape`], the schema walk the audit itself uses, so a field's class
+//! and annotations (`x-hash-of`, `x-hash-inputs`, `x-raw-id-of`, `x-run-told-by`) are what the
+//! audit saw; nothing here is keyed by a product's name. The crate knows nothing of capture
+//! or output formats.
 
-pub mod fields;
 pub mod reverse;
 
-use fields::{Leaf, leaves};
 use privaudit_policy::{
-    Category, Draft, Finding, FindingBuilder, FingerprintKey, Policy, Severity, redact,
+    Category, Draft, Finding, FindingBuilder, FingerprintKey, KindShape, Leaf, Policy, Severity,
+    redact,
 };
-use privaudit_reports::ReportKind;
+use privaudit_reports::{Privacy, ReportKind};
+use reverse::Derivation;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -84,7 +87,7 @@ impl Maker {
         // A map key on the way may be the data itself: the pointer is redacted as the
         // engine's are.
         draft.redacted_pointer =
-            privaudit_policy::redact_pointer(schema_of(kind), draft.pointer, &self.key);
+            shape_of(kind).and_then(|s| s.redact_pointer(draft.pointer, &self.key));
         draft.severity = Some(severity);
         let scope = ["reident", kind.product, kind.kind];
         let builder = FindingBuilder::new(
@@ -101,39 +104,52 @@ impl Maker {
     }
 }
 
-/// The generated schema of a kind, built once per process rather than once per report.
-fn schema_of(kind: &'static ReportKind) -> &'static Value {
-    static SCHEMAS: std::sync::OnceLock<Vec<(&'static ReportKind, Value)>> =
-        std::sync::OnceLock::new();
-    let all = SCHEMAS.get_or_init(|| {
-        privaudit_reports::all_kinds()
-            .map(|k| (k, k.schema().to_value()))
-            .collect()
-    });
-    static NONE: Value = Value::Null;
-    all.iter()
-        .find(|(k, _)| std::ptr::eq(*k, kind))
-        .map_or(&NONE, |(_, v)| v)
+/// The compiled schema of a kind, built once per process rather than once per report.
+fn shape_of(kind: &'static ReportKind) -> Option<&'static KindShape> {
+    static SHAPES: std::sync::OnceLock<Vec<KindShape>> = std::sync::OnceLock::new();
+    SHAPES
+        .get_or_init(|| {
+            privaudit_reports::all_kinds()
+                .filter_map(|k| KindShape::new(k).ok())
+                .collect()
+        })
+        .iter()
+        .find(|s| std::ptr::eq(s.kind(), kind))
 }
 
 fn sample_leaves(s: &Sample) -> Vec<Leaf> {
-    leaves(schema_of(s.kind), &s.value)
+    shape_of(s.kind).map_or_else(Vec::new, |shape| shape.leaves(&s.value))
 }
 
 /// How to reverse the hashes of a product's reports.
 pub struct Reversal {
     /// The hashes found, one per report and field.
     pub targets: Vec<reverse::Target>,
+    /// How the products derive what they hash (`x-hash-inputs` of the hash fields; every
+    /// derivation when none is declared).
+    pub derivations: Vec<Derivation>,
 }
 
-/// Collects the fields marked as hashes (`x-hash-of`) that hold a SHA-256 digest.
+/// Collects the fields marked as hashes (`x-hash-of`) that hold a SHA-256 digest, and how
+/// their inputs are derived.
 pub fn hash_targets(samples: &[Sample]) -> Reversal {
     let mut targets = Vec::new();
+    let mut derivations = Vec::new();
     for (i, s) in samples.iter().enumerate() {
         for leaf in sample_leaves(s) {
-            if leaf.hash_of.is_some()
-                && let Some(digest) = reverse::digest_from_hex(&leaf.value)
-            {
+            let Some(notes) = leaf.notes.as_ref().filter(|n| n.hash_of.is_some()) else {
+                continue;
+            };
+            if let Some(digest) = reverse::digest_from_hex(&leaf.value) {
+                for d in notes
+                    .hash_inputs
+                    .iter()
+                    .filter_map(|n| Derivation::parse(n))
+                {
+                    if !derivations.contains(&d) {
+                        derivations.push(d);
+                    }
+                }
                 targets.push(reverse::Target {
                     sample: i,
                     pointer: leaf.pointer,
@@ -142,7 +158,14 @@ pub fn hash_targets(samples: &[Sample]) -> Reversal {
             }
         }
     }
-    Reversal { targets }
+    derivations.sort();
+    if derivations.is_empty() {
+        derivations = Derivation::ALL.to_vec();
+    }
+    Reversal {
+        targets,
+        derivations,
+    }
 }
 
 /// Findings for reversed hashes: the hash field is a URL in disguise.
@@ -181,9 +204,6 @@ pub fn reverse(
         .collect()
 }
 
-/// Per-run random ids, and the members that tell one run from another.
-const RUNS: &[(&str, &str, &[&str])] = &[("community-scripts", "/random_id", &["/nsapp", "/type"])];
-
 /// Linkable identifiers over the corpus.
 pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
     let maker = Maker::new(options);
@@ -194,7 +214,7 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
     for (i, ls) in all.iter().enumerate() {
         let mut seen = BTreeSet::new();
         for l in ls {
-            if l.class.as_deref() == Some("pseudonymous-id")
+            if l.class == Some(Privacy::PseudonymousId)
                 && !l.value.is_empty()
                 && l.value != "null"
                 && seen.insert(l.value.as_str())
@@ -212,7 +232,8 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
         let pointers: BTreeSet<String> = uses
             .iter()
             .map(|(i, p)| {
-                privaudit_policy::redact_pointer(schema_of(samples[*i].kind), p, &options.key)
+                shape_of(samples[*i].kind)
+                    .and_then(|s| s.redact_pointer(p, &options.key))
                     .unwrap_or_else(|| p.to_string())
             })
             .collect();
@@ -262,22 +283,29 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
             ),
         });
     }
-    // Per-run random ids that come back in another run.
-    for (product, pointer, run_keys) in RUNS {
-        let mut runs: BTreeMap<&str, BTreeMap<Vec<&str>, usize>> = BTreeMap::new();
-        for (i, s) in samples.iter().enumerate() {
-            if s.kind.product != *product {
-                continue;
-            }
-            let Some(id) = s.value.pointer(pointer).and_then(Value::as_str) else {
+    // Per-run random ids (`x-run-told-by`) that come back in another run.
+    type Runs<'l> = BTreeMap<&'l str, BTreeMap<Vec<&'l str>, usize>>;
+    let mut groups: BTreeMap<(&str, &str), (&[String], Runs)> = BTreeMap::new();
+    for (i, ls) in all.iter().enumerate() {
+        let s = &samples[i];
+        for l in ls {
+            let Some(run_keys) = l.notes.as_ref().map(|n| n.run_told_by.as_slice()) else {
                 continue;
             };
+            if run_keys.is_empty() {
+                continue;
+            }
             let run: Vec<&str> = run_keys
                 .iter()
                 .map(|k| s.value.pointer(k).and_then(Value::as_str).unwrap_or(""))
                 .collect();
-            runs.entry(id).or_default().entry(run).or_insert(i);
+            let (_, runs) = groups
+                .entry((s.kind.product, &l.pointer))
+                .or_insert_with(|| (run_keys, BTreeMap::new()));
+            runs.entry(&l.value).or_default().entry(run).or_insert(i);
         }
+    }
+    for ((_, pointer), (run_keys, runs)) in groups {
         for (id, by_run) in runs {
             if by_run.len() < 2 {
                 continue;
@@ -310,7 +338,9 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
     // Raw identifiers where the documentation implies a hash.
     for (i, ls) in all.iter().enumerate() {
         for l in ls {
-            let Some(what) = &l.raw_id_of else { continue };
+            let Some(what) = l.notes.as_ref().and_then(|n| n.raw_id_of.as_ref()) else {
+                continue;
+            };
             if l.value.is_empty()
                 || l.value == "null"
                 || reverse::digest_from_hex(&l.value).is_some()
@@ -341,14 +371,14 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
 }
 
 /// Classes whose values are quasi-identifiers.
-const QUASI: &[&str] = &[
-    "locale",
-    "environment",
-    "version",
-    "enum",
-    "flag",
-    "count",
-    "quantity",
+const QUASI: &[Privacy] = &[
+    Privacy::Locale,
+    Privacy::Environment,
+    Privacy::Version,
+    Privacy::Enum,
+    Privacy::Flag,
+    Privacy::Count,
+    Privacy::Quantity,
 ];
 
 /// A count as a power-of-two bucket, so that exact sizes do not single reports out alone.
@@ -371,9 +401,9 @@ fn bucket(value: &str) -> String {
 pub fn quasi_identifiers(sample: &Sample) -> BTreeMap<String, String> {
     sample_leaves(sample)
         .into_iter()
-        .filter(|l| l.named && l.class.as_deref().is_some_and(|c| QUASI.contains(&c)))
+        .filter(|l| l.named && l.class.is_some_and(|c| QUASI.contains(&c)))
         .map(|l| {
-            let v = if matches!(l.class.as_deref(), Some("count" | "quantity")) {
+            let v = if matches!(l.class, Some(Privacy::Count | Privacy::Quantity)) {
                 bucket(&l.value)
             } else {
                 l.value
@@ -552,6 +582,17 @@ mod tests {
         });
         let kind = privaudit_reports::find("introvox", "daily-report").unwrap();
         Sample { kind, value: v }
+    }
+
+    #[test]
+    fn hash_derivations_come_from_the_report_models() {
+        use reverse::Derivation::*;
+        let r = hash_targets(&[introvox("NL", "Europe/Amsterdam", 40)]);
+        assert_eq!(r.targets.len(), 1);
+        assert_eq!(r.targets[0].pointer, "/instanceHash");
+        assert_eq!(r.derivations, [UrlLowercaseTrimmed, UrlAsConfigured]);
+        // A corpus without hash fields tries every derivation, should one be added later.
+        assert_eq!(hash_targets(&[]).derivations, reverse::Derivation::ALL);
     }
 
     #[test]

@@ -59,14 +59,49 @@ pub fn digest_from_hex(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// The inputs a product hashes for one candidate (a URL, a host name or an address), with a
-/// label for each derivation.
-///
-/// Both Nextcloud apps hash the instance URL lower-cased without a trailing `/` (IntroVox
-/// since 1.7.3, RoomVox throughout). IntroVox before 1.7.3 hashed the configured URL as
-/// typed. RoomVox falls back to `https://` plus the first trusted domain (1.4.0 on) or to the
-/// bare domain (1.1.3 to 1.3.x) when no URL is configured.
-pub fn variants(product: &str, candidate: &str) -> Vec<(String, &'static str)> {
+/// How a product derives the input it hashes from what it hashes, as a report model names it
+/// in `x-hash-inputs`. Ordered as the guesses are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Derivation {
+    /// `url-lowercase-trimmed`: the URL lower-cased, without a trailing `/` (both Nextcloud
+    /// apps today; RoomVox also when it falls back to `https://` and its first trusted
+    /// domain).
+    UrlLowercaseTrimmed,
+    /// `url-as-configured`: the URL as the administrator typed it, with and without a
+    /// trailing `/` (IntroVox before 1.7.3).
+    UrlAsConfigured,
+    /// `bare-host`: the host name alone, lower-cased (RoomVox 1.1.3 to 1.3.x without a
+    /// configured URL).
+    BareHost,
+}
+
+impl Derivation {
+    /// Every derivation, in the order they are tried.
+    pub const ALL: [Derivation; 3] = [
+        Derivation::UrlLowercaseTrimmed,
+        Derivation::UrlAsConfigured,
+        Derivation::BareHost,
+    ];
+
+    /// The derivation a schema names, if it is one.
+    pub fn parse(name: &str) -> Option<Derivation> {
+        Derivation::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+
+    /// Its name in `x-hash-inputs`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Derivation::UrlLowercaseTrimmed => "url-lowercase-trimmed",
+            Derivation::UrlAsConfigured => "url-as-configured",
+            Derivation::BareHost => "bare-host",
+        }
+    }
+}
+
+/// The inputs hashed for one candidate (a URL, a host name or an address) under each of
+/// `derivations`, with a label for each. A candidate without a scheme is tried as an
+/// `https://` and an `http://` URL.
+pub fn variants(derivations: &[Derivation], candidate: &str) -> Vec<(String, &'static str)> {
     let c = candidate.trim();
     if c.is_empty() || c.starts_with('#') {
         return Vec::new();
@@ -82,31 +117,34 @@ pub fn variants(product: &str, candidate: &str) -> Vec<(String, &'static str)> {
             out.push((s, label));
         }
     };
-    for u in &urls {
-        add(
-            u.to_lowercase().trim_end_matches('/').to_string(),
-            "URL lower-cased, trailing slash removed",
-        );
-    }
-    match product {
-        "introvox" => {
-            for u in &urls {
-                add(u.clone(), "URL as configured (before 1.7.3)");
-                if !u.ends_with('/') {
+    for d in derivations {
+        match d {
+            Derivation::UrlLowercaseTrimmed => {
+                for u in &urls {
                     add(
-                        format!("{u}/"),
-                        "URL as configured, with trailing slash (before 1.7.3)",
+                        u.to_lowercase().trim_end_matches('/').to_string(),
+                        "URL lower-cased, trailing slash removed",
                     );
                 }
             }
+            Derivation::UrlAsConfigured => {
+                for u in &urls {
+                    add(u.clone(), "URL as configured (before 1.7.3)");
+                    if !u.ends_with('/') {
+                        add(
+                            format!("{u}/"),
+                            "URL as configured, with trailing slash (before 1.7.3)",
+                        );
+                    }
+                }
+            }
+            Derivation::BareHost => {
+                // The host alone, whether the candidate was written as a URL or not.
+                let host = c.split_once("://").map_or(c, |(_, rest)| rest);
+                let host = host.split(['/', '?', '#']).next().unwrap_or(host);
+                add(host.to_lowercase(), "bare trusted domain (1.1.3 to 1.3.x)");
+            }
         }
-        "roomvox" => {
-            // The host alone, whether the candidate was written as a URL or not.
-            let host = c.split_once("://").map_or(c, |(_, rest)| rest);
-            let host = host.split(['/', '?', '#']).next().unwrap_or(host);
-            add(host.to_lowercase(), "bare trusted domain (1.1.3 to 1.3.x)");
-        }
-        _ => {}
     }
     out
 }
@@ -132,7 +170,7 @@ impl Index {
 /// Hashes every variant of every candidate on `threads` threads and reports the targets
 /// whose digest matched.
 pub fn reverse_candidates(
-    product: &str,
+    derivations: &[Derivation],
     targets: &[Target],
     candidates: &[String],
     threads: usize,
@@ -142,7 +180,7 @@ pub fn reverse_candidates(
     // Variants are derived once; each is a guess numbered in candidate order.
     let guesses: Vec<(String, &'static str)> = candidates
         .iter()
-        .flat_map(|c| variants(product, c))
+        .flat_map(|c| variants(derivations, c))
         .collect();
     let per = guesses.len().div_ceil(threads.max(1)).max(1);
     let hits: Vec<Hit> = std::thread::scope(|scope| {
@@ -221,18 +259,25 @@ fn dotted<'b>(buf: &'b mut [u8; 32], prefix: &[u8], ip: u32) -> &'b [u8] {
 /// URL's host, or as the bare trusted domain), on `threads` threads, without allocating per
 /// guess.
 pub fn reverse_ipv4(
-    product: &str,
+    derivations: &[Derivation],
     targets: &[Target],
     ranges: &[Range4],
     threads: usize,
 ) -> Outcome {
     let start = Instant::now();
     let index = Index::new(targets);
-    let mut forms: Vec<(&[u8], &'static str)> = vec![
-        (b"https://", "URL lower-cased, trailing slash removed"),
-        (b"http://", "URL lower-cased, trailing slash removed"),
-    ];
-    if product == "roomvox" {
+    let mut forms: Vec<(&[u8], &'static str)> = Vec::new();
+    if derivations.iter().any(|d| {
+        matches!(
+            d,
+            Derivation::UrlLowercaseTrimmed | Derivation::UrlAsConfigured
+        )
+    }) {
+        forms.push((b"https://", "URL lower-cased, trailing slash removed"));
+        forms.push((b"http://", "URL lower-cased, trailing slash removed"));
+    }
+    // An address is its own lower-cased, trimmed form, so `url-as-configured` adds nothing.
+    if derivations.contains(&Derivation::BareHost) {
         forms.push((b"", "bare trusted domain (1.1.3 to 1.3.x)"));
     }
     let total: u64 = ranges.iter().map(|(a, b)| u64::from(b - a) + 1).sum();
@@ -307,6 +352,11 @@ fn outcome(mut hits: Vec<Hit>, guesses: u64, start: Instant) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Derivation::*;
+
+    // What the report models declare (a test in lib.rs reads them from the schemas).
+    const INTROVOX: &[Derivation] = &[UrlLowercaseTrimmed, UrlAsConfigured];
+    const ROOMVOX: &[Derivation] = &[UrlLowercaseTrimmed, BareHost];
 
     fn sha(s: &str) -> [u8; 32] {
         Sha256::digest(s.as_bytes()).into()
@@ -357,7 +407,7 @@ mod tests {
             "https://Cloud.Example.org/".to_string(),
             "nc.example.net".to_string(),
         ];
-        let intro = reverse_candidates("introvox", &targets, &candidates, 2);
+        let intro = reverse_candidates(INTROVOX, &targets, &candidates, 2);
         let got: Vec<(usize, &str)> = intro
             .hits
             .iter()
@@ -371,7 +421,7 @@ mod tests {
             ]
         );
         // RoomVox 1.1.3–1.3.x hashed the bare domain.
-        let room = reverse_candidates("roomvox", &targets, &candidates, 2);
+        let room = reverse_candidates(ROOMVOX, &targets, &candidates, 2);
         assert!(
             room.hits
                 .iter()
@@ -384,7 +434,7 @@ mod tests {
             "the URL and its host, two schemes and the bare host"
         );
         let url = vec!["https://NC.example.net/".to_string()];
-        let room = reverse_candidates("roomvox", &targets, &url, 1);
+        let room = reverse_candidates(ROOMVOX, &targets, &url, 1);
         assert_eq!(
             room.hits.len(),
             1,
@@ -410,11 +460,11 @@ mod tests {
             parse_cidr("10.1.0.0/16").unwrap(),
             parse_cidr("192.168.0.0/24").unwrap(),
         ];
-        let out = reverse_ipv4("roomvox", &targets, &ranges, 2);
+        let out = reverse_ipv4(ROOMVOX, &targets, &ranges, 2);
         assert_eq!(out.guesses, (65_536 + 256) * 3);
         let got: Vec<&str> = out.hits.iter().map(|h| h.preimage.as_str()).collect();
         assert_eq!(got, ["https://10.1.2.3", "192.168.0.9"]);
-        let intro = reverse_ipv4("introvox", &targets, &ranges, 1);
+        let intro = reverse_ipv4(INTROVOX, &targets, &ranges, 1);
         assert_eq!(intro.hits.len(), 1, "IntroVox never hashed a bare address");
     }
 }

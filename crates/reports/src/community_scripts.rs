@@ -15,8 +15,8 @@ macro_rules! report {
         #[serde(deny_unknown_fields)]
         #[schemars(extend("x-privacy" = "enum"))]
         pub struct $name {
-            /// Session UUID, fresh for every run.
-            #[schemars(extend("x-privacy" = "random-id"))]
+            /// Session UUID, fresh for every run (a run is told apart by its app and type).
+            #[schemars(extend("x-privacy" = "random-id", "x-run-told-by" = ["/nsapp", "/type"]))]
             pub random_id: String,
             /// Execution UUID; equals `random_id` unless the run was retried (`<uuid>-r<n>`).
             #[serde(default, skip_serializing_if = "Option::is_none")]

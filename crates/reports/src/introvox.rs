@@ -17,7 +17,11 @@ pub struct DailyReport {
     /// and without a trailing slash (since 1.7.3; before, of the raw `overwrite.cli.url` or the
     /// instance id).
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
-    #[schemars(extend("x-privacy" = "pseudonymous-id", "x-hash-of" = "instance-url"))]
+    #[schemars(extend(
+        "x-privacy" = "pseudonymous-id",
+        "x-hash-of" = "instance-url",
+        "x-hash-inputs" = ["url-lowercase-trimmed", "url-as-configured"]
+    ))]
     pub instance_hash: String,
     /// Number of accounts on all user backends (at least 1 since 1.4.3).
     #[schemars(extend("x-privacy" = "count"))]

@@ -21,7 +21,11 @@ macro_rules! ab_report {
             /// URL without trailing slash; since 1.4.0 the URL falls back to
             /// `https://` + the first trusted domain.
             #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
-            #[schemars(extend("x-privacy" = "pseudonymous-id", "x-hash-of" = "instance-url"))]
+            #[schemars(extend(
+        "x-privacy" = "pseudonymous-id",
+        "x-hash-of" = "instance-url",
+        "x-hash-inputs" = ["url-lowercase-trimmed", "bare-host"]
+    ))]
             pub instance_hash: String,
             /// Installed RoomVox version, or `unknown`.
             #[schemars(extend("x-privacy" = "version"))]
@@ -136,7 +140,11 @@ ab_report! {
 pub struct DailyReportC {
     /// Installation id, computed as in generation B.
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
-    #[schemars(extend("x-privacy" = "pseudonymous-id", "x-hash-of" = "instance-url"))]
+    #[schemars(extend(
+        "x-privacy" = "pseudonymous-id",
+        "x-hash-of" = "instance-url",
+        "x-hash-inputs" = ["url-lowercase-trimmed", "bare-host"]
+    ))]
     pub instance_hash: String,
     /// Version of the field list the administrator agreed to (currently 1).
     #[schemars(extend("x-privacy" = "version"))]

@@ -38,14 +38,18 @@ pub(crate) fn reverse(args: &ReverseArgs) -> Result<ExitCode, String> {
         );
     }
     let mut outcome = privaudit_reident::reverse::reverse_candidates(
-        product,
+        &reversal.derivations,
         &reversal.targets,
         &candidates,
         threads,
     );
     if !ranges.is_empty() {
-        let more =
-            privaudit_reident::reverse::reverse_ipv4(product, &reversal.targets, &ranges, threads);
+        let more = privaudit_reident::reverse::reverse_ipv4(
+            &reversal.derivations,
+            &reversal.targets,
+            &ranges,
+            threads,
+        );
         for mut h in more.hits {
             if !outcome.hits.iter().any(|o| o.target == h.target) {
                 h.guess += outcome.guesses;

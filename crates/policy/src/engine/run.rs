@@ -354,6 +354,7 @@ impl<'a> Run<'a> {
                     pointer,
                     value,
                     class,
+                    ..
                 } => {
                     // Members of a raw configuration object are named by the product.
                     let depth = self.kept.len();

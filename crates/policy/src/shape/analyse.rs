@@ -44,11 +44,6 @@ pub(super) fn type_named(name: &str, index: usize) -> bool {
     }
 }
 
-/// Whether `inst` has the JSON Schema type `name` (an unknown name admits anything).
-pub fn type_is(name: &str, inst: &Value) -> bool {
-    type_named(name, value_type_index(inst))
-}
-
 /// The values `fits` lets through at node `id`, when they are few: its `const`, its `enum`,
 /// `null` for a null-only type, or the union over a single `anyOf`/`oneOf`. `None` when the
 /// node lets through more than such a list says.
@@ -296,7 +291,7 @@ pub(super) fn merge(nodes: &[Node], set: &[Id]) -> Merged {
     let mut m = Merged::default();
     for &id in set {
         let n = &nodes[id];
-        m.class = m.class.or(n.class);
+        m.class = m.class.or(n.class.is_some().then_some(id));
         m.key_class = m.key_class.or(n.key_class);
         m.closed |= n.closed;
         m.unlisted |= n.unlisted;

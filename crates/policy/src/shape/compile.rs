@@ -1,5 +1,6 @@
 //! Compiling a schema into an arena of nodes, each with its keywords read once.
 
+use super::Notes;
 use super::analyse::*;
 use crate::json::push_escaped;
 use crate::names::NameMap;
@@ -13,7 +14,8 @@ pub(super) type Id = usize;
 /// What the applicable schemas of one instance node say, merged.
 #[derive(Default)]
 pub(super) struct Merged {
-    pub(super) class: Option<Privacy>,
+    /// The node whose class (and notes) apply.
+    pub(super) class: Option<Id>,
     pub(super) key_class: Option<Privacy>,
     pub(super) closed: bool,
     pub(super) unlisted: bool,
@@ -55,18 +57,6 @@ pub(super) fn type_index(v: &Tree) -> usize {
     }
 }
 
-/// The same index for a `serde_json::Value`.
-pub(super) fn value_type_index(v: &Value) -> usize {
-    match v {
-        Value::Null => 0,
-        Value::Bool(_) => 1,
-        Value::Number(n) => number_index(n),
-        Value::String(_) => 4,
-        Value::Array(_) => 5,
-        Value::Object(_) => 6,
-    }
-}
-
 pub(super) fn number_index(n: &serde_json::Number) -> usize {
     if n.is_i64() || n.is_u64() { 2 } else { 3 }
 }
@@ -90,6 +80,8 @@ pub(super) struct Node {
     /// Schema path, for recording branch choices.
     pub(super) path: String,
     pub(super) class: Option<Privacy>,
+    /// Annotations beside the class, for analyses of the values (see [`Notes`]).
+    pub(super) notes: Option<Box<Notes>>,
     pub(super) key_class: Option<Privacy>,
     pub(super) closed: bool,
     pub(super) unlisted: bool,
@@ -219,6 +211,8 @@ pub(super) struct Compiler<'s> {
     pub(super) by_path: HashMap<String, Id>,
     /// The first privacy class the schema names that is not one (schema path, name).
     pub(super) unknown_class: Option<(String, String)>,
+    /// The first schema path with notes but no class of its own.
+    pub(super) unclassed_notes: Option<String>,
 }
 
 impl Compiler<'_> {
@@ -243,6 +237,10 @@ impl Compiler<'_> {
             class
         };
         let (value_class, key_class) = (class("x-privacy"), class("x-privacy-keys"));
+        let notes = Notes::read(obj);
+        if notes.is_some() && value_class.is_none() && self.unclassed_notes.is_none() {
+            self.unclassed_notes = Some(path.clone());
+        }
         let types: Option<Vec<String>> = obj.get("type").map(|t| match t {
             Value::String(s) => vec![s.clone()],
             Value::Array(a) => a.iter().filter_map(Value::as_str).map(Into::into).collect(),
@@ -250,6 +248,7 @@ impl Compiler<'_> {
         });
         let mut n = Node {
             class: value_class,
+            notes,
             key_class,
             closed: obj.get("additionalProperties") == Some(&Value::Bool(false)),
             unlisted: obj.get("x-report-unlisted") == Some(&Value::Bool(true)),

@@ -17,7 +17,6 @@ mod compile;
 mod walk;
 
 use crate::tree::{self, Tree};
-pub use analyse::type_is;
 use analyse::*;
 use compile::*;
 use foldhash::HashMap;
@@ -27,11 +26,12 @@ use walk::Walker;
 
 /// What the walk reports.
 pub(crate) enum Event<'v> {
-    /// A value, with the privacy class that applies to it.
+    /// A value, with the privacy class that applies to it and the notes beside that class.
     Value {
         pointer: &'v str,
         value: &'v Tree<'v>,
         class: Option<Privacy>,
+        notes: Option<&'v Notes>,
     },
     /// An object key that is data rather than a schema-declared name (a map key or an
     /// undeclared member), with the class the schema gives map keys.
@@ -56,6 +56,42 @@ pub(crate) enum Event<'v> {
     Enter { segment: &'v str },
     /// The walk steps back out.
     Leave,
+}
+
+/// What a schema says of a value beside its privacy class (the `x-` annotations next to
+/// `x-privacy`), for analyses that look at values across reports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Notes {
+    /// `x-hash-of`: what the value is documented to be a hash of.
+    pub hash_of: Option<String>,
+    /// `x-raw-id-of`: the identifier sent raw where the documentation implies a hash.
+    pub raw_id_of: Option<String>,
+    /// `x-hash-inputs`: how the product derives the hashed input from what it hashes, each
+    /// a named derivation (`url-lowercase-trimmed`, `url-as-configured`, `bare-host`).
+    pub hash_inputs: Vec<String>,
+    /// `x-run-told-by`: for a per-run random id, the pointers of the members that tell one
+    /// run from another (the same id in two runs links them).
+    pub run_told_by: Vec<String>,
+}
+
+impl Notes {
+    fn read(obj: &serde_json::Map<String, Value>) -> Option<Box<Notes>> {
+        let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
+        let list = |k: &str| -> Vec<String> {
+            obj.get(k)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(Into::into).collect())
+                .unwrap_or_default()
+        };
+        let notes = Notes {
+            hash_of: text("x-hash-of"),
+            raw_id_of: text("x-raw-id-of"),
+            hash_inputs: list("x-hash-inputs"),
+            run_told_by: list("x-run-told-by"),
+        };
+        (notes != Notes::default()).then(|| Box::new(notes))
+    }
 }
 
 /// Which branch of an `anyOf`/`oneOf` was taken at an instance pointer.
@@ -85,8 +121,14 @@ impl Shape {
             nodes: Vec::new(),
             by_path: HashMap::default(),
             unknown_class: None,
+            unclassed_notes: None,
         };
         c.node(String::new(), &root);
+        if let Some(at) = c.unclassed_notes {
+            return Err(format!(
+                "`{at}` has x-hash-of, x-raw-id-of, x-hash-inputs or x-run-told-by without an x-privacy class beside them"
+            ));
+        }
         if let Some((at, name)) = c.unknown_class {
             return Err(format!(
                 "`{at}` names the privacy class `{name}`, which is none of: {}",

@@ -5,7 +5,6 @@ use super::compile::*;
 use super::{Choices, Event, MAX_DEPTH, Shape};
 use crate::json::{push_escaped, push_index};
 use crate::tree::Tree;
-use privaudit_reports::Privacy;
 
 pub(super) struct Walker<'a, 'c> {
     pub(super) shape: &'a Shape,
@@ -27,7 +26,7 @@ impl<'a> Walker<'a, '_> {
         id: Id,
         inst: &Tree,
         depth: usize,
-    ) -> Option<(&'a Merged, Option<Privacy>)> {
+    ) -> Option<(&'a Merged, Option<Id>)> {
         let shape: &'a Shape = self.shape;
         let n = &shape.nodes[id];
         if let Some(m) = &n.merged {
@@ -41,8 +40,7 @@ impl<'a> Walker<'a, '_> {
             && depth == 0
             && let Some((m, c)) = n.resolved[t]
         {
-            let class = c.and_then(|c| shape.nodes[c].class);
-            return shape.nodes[m].merged.as_ref().map(|m| (m, class));
+            return shape.nodes[m].merged.as_ref().map(|m| (m, c));
         }
         if depth >= 8 || !bare_wrapper(n) {
             return None;
@@ -55,7 +53,7 @@ impl<'a> Walker<'a, '_> {
             choices.push((self.pointer.clone(), shape.nodes[b].path.clone()));
         }
         let (m, c) = self.resolve(b, inst, depth + 1)?;
-        Some((m, n.class.or(c)))
+        Some((m, n.class.is_some().then_some(id).or(c)))
     }
 
     /// `fixed`: every schema set applied on the way here was fixed.
@@ -63,7 +61,7 @@ impl<'a> Walker<'a, '_> {
         &mut self,
         schemas: &Children,
         inst: &Tree,
-        inherited: Option<Privacy>,
+        inherited: Option<Id>,
         depth: usize,
         fixed: bool,
     ) {
@@ -80,6 +78,7 @@ impl<'a> Walker<'a, '_> {
                 pointer: &self.pointer,
                 value: inst,
                 class: Some(class),
+                notes: shape.nodes[first].notes.as_deref(),
             });
             return;
         }
@@ -128,10 +127,12 @@ impl<'a> Walker<'a, '_> {
             }
         };
         let class = wrapper_class.or(m.class).or(inherited);
+        let from = class.map(|c| &shape.nodes[c]);
         (self.visit)(Event::Value {
             pointer: &self.pointer,
             value: inst,
-            class,
+            class: from.and_then(|n| n.class),
+            notes: from.and_then(|n| n.notes.as_deref()),
         });
         if depth > MAX_DEPTH {
             return;
