@@ -142,9 +142,10 @@ pub(crate) enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Explain a rule: the promise, its source and what it forbids.
+    /// Explain a rule (the promise, its source and what it forbids) or a detector (what it
+    /// finds, how it confirms it, and at what confidence); `detectors` lists the detectors.
     Explain {
-        /// Rule id, e.g. `introvox/no-credentials`.
+        /// Rule id (`introvox/no-credentials`), detector kind (`ipv4`), or `detectors`.
         rule: String,
     },
     /// Print a shell completion script.

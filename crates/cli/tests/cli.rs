@@ -392,6 +392,25 @@ fn products_schema_explain() {
     assert_eq!(code, 0);
     assert!(out.contains("forbids:  credential") && out.contains("exception at /licenseKey"));
     assert_eq!(run(&["explain", "introvox/nothing"]).0, 2);
+    // Detectors: one entry from the registry, the list, and an unknown name.
+    let (code, out, _) = run(&["explain", "iban"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("iban (detector, category iban)"), "{out}");
+    assert!(
+        out.contains("mod-97") && out.contains("confidence:\n  High"),
+        "{out}"
+    );
+    assert!(out.lines().all(|l| l.len() <= 90), "{out}");
+    let (code, out, _) = run(&["explain", "detectors"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), privaudit_detect::DETECTORS.len());
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("github-token") && l.ends_with("credential"))
+    );
+    let (code, _, err) = run(&["explain", "ipv5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule or detector `ipv5`"), "{err}");
 }
 
 #[test]

@@ -31,9 +31,11 @@
 
 mod detectors;
 mod lexicon;
+mod registry;
 mod scan;
 pub mod validators;
 
+pub use registry::{DETECTORS, DetectorInfo, detector};
 use std::fmt;
 use std::ops::Range;
 
@@ -148,6 +150,25 @@ pub struct Match {
 }
 
 impl Match {
+    /// A match of `kind` (a name in [`DETECTORS`], listed there under `category`).
+    pub fn new(
+        category: Category,
+        span: Range<usize>,
+        confidence: Confidence,
+        kind: &'static str,
+    ) -> Match {
+        debug_assert!(
+            detector(kind).is_some_and(|d| d.category == category),
+            "the kind `{kind}` is not registered under {category:?}"
+        );
+        Match {
+            category,
+            span,
+            confidence,
+            kind,
+        }
+    }
+
     /// Whether the match reaches the default threshold ([`Confidence::Medium`]).
     pub fn is_default(&self) -> bool {
         self.confidence >= Confidence::Medium

@@ -8,7 +8,7 @@
 
 use crate::detectors::numbers::{self, Run, Verdict};
 use crate::detectors::text::Words;
-use crate::detectors::{eq_lower, host, net, path, secret, url};
+use crate::detectors::{email, eq_lower, host, net, path, secret, url};
 use crate::lexicon;
 use crate::{Category, Confidence, Match};
 
@@ -69,22 +69,6 @@ struct State<'a> {
     words: Words,
 }
 
-fn push(
-    out: &mut Vec<Match>,
-    category: Category,
-    start: usize,
-    end: usize,
-    confidence: Confidence,
-    kind: &'static str,
-) {
-    out.push(Match {
-        category,
-        span: start..end,
-        confidence,
-        kind,
-    });
-}
-
 pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
     let b = text.as_bytes();
     let mut st = State {
@@ -129,14 +113,12 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Match>) {
             .iter()
             .rposition(|c| !c.is_ascii_whitespace())
             .map_or(0, |p| p + 1);
-        push(
-            out,
+        out.push(Match::new(
             Category::FreeText,
-            start,
-            end,
+            start..end,
             Confidence::Medium,
             "sentence",
-        );
+        ));
     }
 }
 
@@ -258,13 +240,13 @@ impl State<'_> {
         if t[0].is_ascii_digit() {
             if let Some(c) = net::ipv4(t, self.ip_ctx > 0, self.version_ctx > 0) {
                 self.flush_run(out);
-                push(out, Category::IpAddress, start, end, c, "ipv4");
+                out.push(Match::new(Category::IpAddress, start..end, c, "ipv4"));
                 return true;
             }
             // A MAC written with digits only (`12-34-56-78-90-12`) reads as a number.
             if let Some(c) = net::mac(t) {
                 self.flush_run(out);
-                push(out, Category::MacAddress, start, end, c, "mac");
+                out.push(Match::new(Category::MacAddress, start..end, c, "mac"));
                 return true;
             }
             // `192.168.1.1.1`: an address with a stray part, or a five-part version.
@@ -283,7 +265,12 @@ impl State<'_> {
                 } else {
                     Confidence::Low
                 };
-                push(out, Category::IpAddress, start, start + fourth, c, "ipv4");
+                out.push(Match::new(
+                    Category::IpAddress,
+                    start..start + fourth,
+                    c,
+                    "ipv4",
+                ));
                 return true;
             }
         }
@@ -313,11 +300,20 @@ impl State<'_> {
             phone_context,
         };
         match numbers::judge(&run) {
-            Some(Verdict::Card(c)) => push(out, Category::PaymentCard, start, end, c, "card"),
-            Some(Verdict::Phone(c)) => push(out, Category::PhoneNumber, start, end, c, "phone"),
+            Some(Verdict::Card(c)) => {
+                out.push(Match::new(Category::PaymentCard, start..end, c, "card"))
+            }
+            Some(Verdict::Phone(c)) => {
+                out.push(Match::new(Category::PhoneNumber, start..end, c, "phone"))
+            }
             None => {
                 for (s, e, c) in numbers::cards_in(&self.text[start..end]) {
-                    push(out, Category::PaymentCard, start + s, start + e, c, "card");
+                    out.push(Match::new(
+                        Category::PaymentCard,
+                        start + s..start + e,
+                        c,
+                        "card",
+                    ));
                 }
             }
         }
@@ -339,96 +335,100 @@ impl State<'_> {
             && let Some(sep) = memchr::memmem::find(&b[start..raw_end], b"://")
             && let Some(found) = url::at(b, start, start + sep)
         {
-            push(
-                out,
+            out.push(Match::new(
                 Category::Url,
-                found.start,
-                found.end,
+                found.start..found.end,
                 found.confidence,
                 "url",
-            );
+            ));
             let (hs, he) = found.host;
             let host = &b[hs..he];
             if let Some(inner) = host.strip_prefix(b"[").and_then(|h| h.strip_suffix(b"]")) {
                 if net::ipv6(inner).is_some() {
-                    push(
-                        out,
+                    out.push(Match::new(
                         Category::IpAddress,
-                        hs + 1,
-                        he - 1,
+                        hs + 1..he - 1,
                         Confidence::High,
                         "ipv6",
-                    );
+                    ));
                 }
             } else if host.first().is_some_and(u8::is_ascii_digit)
                 && net::ipv4(host, true, false).is_some()
             {
-                push(out, Category::IpAddress, hs, he, Confidence::High, "ipv4");
+                out.push(Match::new(
+                    Category::IpAddress,
+                    hs..he,
+                    Confidence::High,
+                    "ipv4",
+                ));
             }
             if let Some((s, e)) = found.password {
-                push(
-                    out,
+                out.push(Match::new(
                     Category::Credential,
-                    s,
-                    e,
+                    s..e,
                     Confidence::High,
                     "url-password",
-                );
+                ));
             }
             if let Some((s, e)) = found.query_secret {
-                push(
-                    out,
+                out.push(Match::new(
                     Category::Credential,
-                    s,
-                    e,
+                    s..e,
                     Confidence::High,
                     "url-query-secret",
-                );
+                ));
             }
             return (true, found.end.max(raw_end));
         }
         if t.starts_with(b"-----BEGIN")
-            && let Some(stop) = self.pem(start)
+            && let Some(stop) = secret::pem(self.text, start)
         {
-            push(
-                out,
+            out.push(Match::new(
                 Category::Credential,
-                start,
-                stop,
+                start..stop,
                 Confidence::High,
                 "private-key",
-            );
+            ));
             return (true, stop);
         }
         if self.at_scheme {
             return (false, raw_end);
         }
         if (self.secret_value || self.auth_scheme > 0 || self.curl_user)
-            && let Some((s, e, kind)) = self.contextual_secret(start, raw_end)
+            && let Some((s, e, kind)) =
+                secret::contextual(self.text, start, raw_end, self.curl_user, self.auth_scheme)
         {
-            push(out, Category::Credential, s, e, Confidence::High, kind);
+            out.push(Match::new(
+                Category::Credential,
+                s..e,
+                Confidence::High,
+                kind,
+            ));
             return (true, raw_end);
         }
-        if seen & AT != 0 && t.contains(&b'@') && self.at_sign(start, end, out) {
+        if seen & AT != 0 && t.contains(&b'@') && email::at_sign(self.text, start, end, out) {
             return (true, raw_end);
         }
         if secret::jwt(t) {
-            push(
-                out,
+            out.push(Match::new(
                 Category::Credential,
-                start,
-                end,
+                start..end,
                 Confidence::High,
                 "jwt",
-            );
+            ));
             return (true, raw_end);
         }
         if let Some((c, kind, len)) = secret::prefixed(t) {
-            push(out, Category::Credential, start, start + len, c, kind);
+            out.push(Match::new(
+                Category::Credential,
+                start..start + len,
+                c,
+                kind,
+            ));
             return (true, raw_end);
         }
         if let Some(c) = net::mac(t) {
-            push(out, Category::MacAddress, start, end, c, "mac");
+            out.push(Match::new(Category::MacAddress, start..end, c, "mac"));
             return (true, raw_end);
         }
         if t[0].is_ascii_digit()
@@ -436,7 +436,7 @@ impl State<'_> {
                 .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b':' | b'/'))
             && let Some(c) = net::ipv4(t, self.ip_ctx > 0, self.version_ctx > 0)
         {
-            push(out, Category::IpAddress, start, end, c, "ipv4");
+            out.push(Match::new(Category::IpAddress, start..end, c, "ipv4"));
             return (true, raw_end);
         }
         let colons = if seen & COLON != 0 {
@@ -449,7 +449,7 @@ impl State<'_> {
                 .all(|&c| c.is_ascii_alphanumeric() || b":.%/_-".contains(&c))
         {
             if let Some(c) = net::ipv6(t) {
-                push(out, Category::IpAddress, start, end, c, "ipv6");
+                out.push(Match::new(Category::IpAddress, start..end, c, "ipv6"));
                 return (true, raw_end);
             }
             // A dotted quad glued behind colons (`text::ffff:192.0.2.1`).
@@ -458,14 +458,19 @@ impl State<'_> {
                 && t[tail].is_ascii_digit()
                 && let Some(c) = net::ipv4(&t[tail..], self.ip_ctx > 0, self.version_ctx > 0)
             {
-                push(out, Category::IpAddress, start + tail, end, c, "ipv4");
+                out.push(Match::new(
+                    Category::IpAddress,
+                    start + tail..end,
+                    c,
+                    "ipv4",
+                ));
                 return (true, raw_end);
             }
         }
         if (matches!(t[0], b'/' | b'~' | b'\\') || (t.len() > 2 && t[1] == b':'))
             && let Some(c) = path::confidence(t)
         {
-            push(out, Category::FilePath, start, end, c, "path");
+            out.push(Match::new(Category::FilePath, start..end, c, "path"));
             return (true, raw_end);
         }
         if colons >= 1
@@ -476,12 +481,17 @@ impl State<'_> {
         if t.len() >= 4
             && t[..2].iter().all(u8::is_ascii_uppercase)
             && t[2..4].iter().all(u8::is_ascii_digit)
-            && let Some(stop) = self.iban(start, end)
+            && let Some(stop) = numbers::iban(self.text, start, end)
         {
-            push(out, Category::Iban, start, stop, Confidence::High, "iban");
+            out.push(Match::new(
+                Category::Iban,
+                start..stop,
+                Confidence::High,
+                "iban",
+            ));
             return (true, stop);
         }
-        if seen & DOT != 0 && t.contains(&b'.') && self.host_like(start, end, out) {
+        if seen & DOT != 0 && t.contains(&b'.') && host::host_like(self.text, start, end, out) {
             return (true, raw_end);
         }
         // A vendor token glued behind a separator (`8.3.14-AKIA…`, `build_ghp_…`).
@@ -491,28 +501,24 @@ impl State<'_> {
                     && t[i].is_ascii_alphabetic()
                     && let Some((c, kind, len)) = secret::prefixed(&t[i..])
                 {
-                    push(
-                        out,
+                    out.push(Match::new(
                         Category::Credential,
-                        start + i,
-                        start + i + len,
+                        start + i..start + i + len,
                         c,
                         kind,
-                    );
+                    ));
                     return (true, raw_end);
                 }
             }
         }
         // Generic secrets mix cases and digits.
         if seen & (UPPER | LOWER | DIGIT) == UPPER | LOWER | DIGIT && secret::high_entropy(t) {
-            push(
-                out,
+            out.push(Match::new(
                 Category::Credential,
-                start,
-                end,
+                start..end,
                 Confidence::Medium,
                 "high-entropy",
-            );
+            ));
             return (true, raw_end);
         }
         (false, raw_end)
@@ -528,161 +534,6 @@ impl State<'_> {
                 .text
                 .get(end + 1)
                 .is_some_and(|c| !c.is_ascii_whitespace())
-    }
-
-    /// A PEM block holding a private key, from `-----BEGIN` to the end of its END line.
-    fn pem(&self, start: usize) -> Option<usize> {
-        let b = self.text;
-        let header_end = memchr::memmem::find(&b[start + 10..], b"-----")? + start + 10;
-        memchr::memmem::find(&b[start..header_end], b"PRIVATE KEY")?;
-        let body = header_end + 5;
-        Some(match memchr::memmem::find(&b[body..], b"-----END") {
-            Some(i) => {
-                let end_line = body + i + 8;
-                memchr::memmem::find(&b[end_line..], b"-----").map_or(b.len(), |j| end_line + j + 5)
-            }
-            None => b.len(),
-        })
-    }
-
-    fn contextual_secret(
-        &self,
-        start: usize,
-        raw_end: usize,
-    ) -> Option<(usize, usize, &'static str)> {
-        let b = self.text;
-        let mut end = raw_end;
-        while end > start && matches!(b[end - 1], b',' | b';') {
-            end -= 1;
-        }
-        let v = &b[start..end];
-        if self.curl_user {
-            // The whole shell word, quotes and braces included: `"{id}":"{secret}"`, `kevin:'pw'`.
-            let word_end = b[start..]
-                .iter()
-                .position(u8::is_ascii_whitespace)
-                .map_or(b.len(), |p| start + p);
-            let word = &b[start..word_end];
-            let colon = word.iter().rposition(|&c| c == b':')?;
-            let unquoted = |s: usize, e: usize| {
-                let mut s = s;
-                let mut e = e;
-                while s < e && matches!(b[s], b'"' | b'\'' | b'{' | b'}') {
-                    s += 1;
-                }
-                while e > s && matches!(b[e - 1], b'"' | b'\'' | b'{' | b'}') {
-                    e -= 1;
-                }
-                (s, e)
-            };
-            let (ps, pe) = unquoted(start + colon + 1, word_end);
-            if pe > ps {
-                return Some((ps, pe, "curl-user-password"));
-            }
-            // `-u "key:"`: the user name is the API key.
-            let (us, ue) = unquoted(start, start + colon);
-            return (ue > us && secret::high_entropy_short(&b[us..ue])).then_some((
-                us,
-                ue,
-                "curl-user-key",
-            ));
-        }
-        if !secret::plausible_secret_value(v) {
-            return None;
-        }
-        match self.auth_scheme {
-            1 => (v.len() >= 8 && v.iter().any(u8::is_ascii_digit)).then_some((
-                start,
-                end,
-                "bearer-token",
-            )),
-            2 => {
-                let mut buf = [0u8; 256];
-                let n = crate::validators::base64_decode(v, &mut buf)?;
-                buf[..n]
-                    .contains(&b':')
-                    .then_some((start, end, "basic-auth"))
-            }
-            _ => Some((start, end, "assigned-secret")),
-        }
-    }
-
-    /// `local@domain`: an e-mail address, or a user at a host.
-    fn at_sign(&mut self, start: usize, end: usize, out: &mut Vec<Match>) -> bool {
-        let b = self.text;
-        let mut s = start;
-        if b[s..end].len() > 7 && eq_lower(&b[s..s + 7], b"mailto:") {
-            s += 7;
-        }
-        let t = &b[s..end];
-        let at = t.iter().rposition(|&c| c == b'@').unwrap_or(0);
-        let (local, domain) = (&t[..at], &t[at + 1..]);
-        let dstart = s + at + 1;
-        if domain.iter().filter(|&&c| c == b':').count() >= 2 && net::ipv6(domain).is_some() {
-            push(
-                out,
-                Category::IpAddress,
-                dstart,
-                dstart + domain.len(),
-                Confidence::High,
-                "ipv6",
-            );
-            return true;
-        }
-        // `192.168.2.1@eth0`: an address bound to an interface.
-        if local.first().is_some_and(u8::is_ascii_digit) && net::ipv4(local, true, false).is_some()
-        {
-            push(
-                out,
-                Category::IpAddress,
-                s,
-                s + at,
-                Confidence::High,
-                "ipv4",
-            );
-            return true;
-        }
-        let domain_end = domain
-            .iter()
-            .position(|&c| matches!(c, b':' | b'/' | b'?' | b'#'))
-            .unwrap_or(domain.len());
-        let domain = &domain[..domain_end];
-        if domain.is_empty() {
-            return false;
-        }
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && local[0] != b'.'
-            && local[local.len() - 1] != b'.'
-            && local.iter().all(|&c| {
-                c.is_ascii_alphanumeric() || b".!#$%&*+/?^_{}~-".contains(&c) || c >= 0x80
-            });
-        // A file-like or upper-case domain lowers a bare host name, not an address.
-        if local_ok && host::confidence(domain).is_some() {
-            push(
-                out,
-                Category::Email,
-                s,
-                dstart + domain.len(),
-                Confidence::High,
-                "email",
-            );
-            return true;
-        }
-        if domain[0].is_ascii_digit()
-            && let Some(_c) = net::ipv4(domain, true, false)
-        {
-            push(
-                out,
-                Category::IpAddress,
-                dstart,
-                dstart + domain.len(),
-                Confidence::High,
-                "ipv4",
-            );
-            return true;
-        }
-        false
     }
 
     /// `key:value` in one token (`addr:10.0.0.5`, `password:hunter2`): the key is context,
@@ -712,14 +563,12 @@ impl State<'_> {
         let vstart = start + colon + 1;
         if secret::is_secret_key(key) {
             if secret::plausible_secret_value(&self.text[vstart..end]) {
-                push(
-                    out,
+                out.push(Match::new(
                     Category::Credential,
-                    vstart,
-                    end,
+                    vstart..end,
                     Confidence::High,
                     "assigned-secret",
-                );
+                ));
                 return Some(true);
             }
             return Some(false);
@@ -741,7 +590,7 @@ impl State<'_> {
             if value[0].is_ascii_digit()
                 && let Some(c) = net::ipv4(value, self.ip_ctx > 0, self.version_ctx > 0)
             {
-                push(out, Category::IpAddress, vstart, end, c, "ipv4");
+                out.push(Match::new(Category::IpAddress, vstart..end, c, "ipv4"));
                 return Some(true);
             }
             return Some(false);
@@ -749,85 +598,6 @@ impl State<'_> {
         // The classes are only a pre-check, so the token's stand in for the value's.
         let (matched, _) = self.classify(vstart, end, end, seen, out);
         Some(matched)
-    }
-
-    /// Groups of up to four letters or digits after an IBAN's first group.
-    fn iban(&self, start: usize, end: usize) -> Option<usize> {
-        let b = self.text;
-        let mut compact = [0u8; 34];
-        let first = &b[start..end];
-        if first.len() > 34
-            || !first
-                .iter()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
-            return None;
-        }
-        compact[..first.len()].copy_from_slice(first);
-        let mut n = first.len();
-        let mut stop = end;
-        let mut valid = crate::validators::iban(&compact[..n]).then_some(stop);
-        while n < 34 && stop + 1 < b.len() && b[stop] == b' ' {
-            let g_start = stop + 1;
-            let mut g_end = g_start;
-            while g_end < b.len() && (b[g_end].is_ascii_uppercase() || b[g_end].is_ascii_digit()) {
-                g_end += 1;
-            }
-            let len = g_end - g_start;
-            if len == 0
-                || len > 4
-                || n + len > 34
-                || (g_end < b.len() && b[g_end].is_ascii_alphanumeric())
-            {
-                break;
-            }
-            compact[n..n + len].copy_from_slice(&b[g_start..g_end]);
-            n += len;
-            stop = g_end;
-            if crate::validators::iban(&compact[..n]) {
-                valid = Some(stop);
-            }
-        }
-        valid
-    }
-
-    /// A host name, `host:port`, or `host/path` (a URL without its scheme).
-    fn host_like(&mut self, start: usize, end: usize, out: &mut Vec<Match>) -> bool {
-        let t = &self.text[start..end];
-        let slash = t.iter().position(|&c| c == b'/');
-        let mut host_end = slash.unwrap_or(t.len());
-        let mut scp = false;
-        if let Some(colon) = t.iter().position(|&c| c == b':') {
-            // `host:8080`, or scp's `host:path`.
-            scp = !t[colon + 1..]
-                .iter()
-                .take_while(|c| **c != b'/')
-                .all(u8::is_ascii_digit);
-            host_end = host_end.min(colon);
-        }
-        let Some(c) = host::confidence(&t[..host_end]) else {
-            return false;
-        };
-        if !scp && slash.is_some_and(|s| s + 1 < t.len()) && c > Confidence::Low {
-            push(
-                out,
-                Category::Url,
-                start,
-                end,
-                Confidence::Medium,
-                "schemeless-url",
-            );
-        } else {
-            push(
-                out,
-                Category::Hostname,
-                start,
-                start + host_end,
-                c,
-                "hostname",
-            );
-        }
-        true
     }
 }
 

@@ -1,6 +1,6 @@
 //! Host names: labels, then a public suffix from the `psl` crate or a private suffix.
 
-use crate::Confidence;
+use crate::{Category, Confidence, Match};
 
 /// Suffixes used on private networks, which the public list does not hold.
 const PRIVATE_SUFFIXES: &[&[u8]] = &[
@@ -103,6 +103,41 @@ pub(crate) fn confidence(host: &[u8]) -> Option<Confidence> {
     } else {
         Confidence::High
     })
+}
+
+/// A host name, `host:port`, or `host/path` (a URL without its scheme).
+pub(crate) fn host_like(b: &[u8], start: usize, end: usize, out: &mut Vec<Match>) -> bool {
+    let t = &b[start..end];
+    let slash = t.iter().position(|&c| c == b'/');
+    let mut host_end = slash.unwrap_or(t.len());
+    let mut scp = false;
+    if let Some(colon) = t.iter().position(|&c| c == b':') {
+        // `host:8080`, or scp's `host:path`.
+        scp = !t[colon + 1..]
+            .iter()
+            .take_while(|c| **c != b'/')
+            .all(u8::is_ascii_digit);
+        host_end = host_end.min(colon);
+    }
+    let Some(c) = confidence(&t[..host_end]) else {
+        return false;
+    };
+    if !scp && slash.is_some_and(|s| s + 1 < t.len()) && c > Confidence::Low {
+        out.push(Match::new(
+            Category::Url,
+            start..end,
+            Confidence::Medium,
+            "schemeless-url",
+        ));
+    } else {
+        out.push(Match::new(
+            Category::Hostname,
+            start..start + host_end,
+            c,
+            "hostname",
+        ));
+    }
+    true
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Confirmers, one module per family. Each takes a candidate slice found by the scanning pass
 //! and answers with a confidence, or `None` when the structure does not hold.
 
+pub(crate) mod email;
 pub(crate) mod host;
 pub(crate) mod net;
 pub(crate) mod numbers;

@@ -174,6 +174,45 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
     })
 }
 
+/// Groups of up to four letters or digits after an IBAN's first group.
+pub(crate) fn iban(b: &[u8], start: usize, end: usize) -> Option<usize> {
+    let mut compact = [0u8; 34];
+    let first = &b[start..end];
+    if first.len() > 34
+        || !first
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return None;
+    }
+    compact[..first.len()].copy_from_slice(first);
+    let mut n = first.len();
+    let mut stop = end;
+    let mut valid = crate::validators::iban(&compact[..n]).then_some(stop);
+    while n < 34 && stop + 1 < b.len() && b[stop] == b' ' {
+        let g_start = stop + 1;
+        let mut g_end = g_start;
+        while g_end < b.len() && (b[g_end].is_ascii_uppercase() || b[g_end].is_ascii_digit()) {
+            g_end += 1;
+        }
+        let len = g_end - g_start;
+        if len == 0
+            || len > 4
+            || n + len > 34
+            || (g_end < b.len() && b[g_end].is_ascii_alphanumeric())
+        {
+            break;
+        }
+        compact[n..n + len].copy_from_slice(&b[g_start..g_end]);
+        n += len;
+        stop = g_end;
+        if crate::validators::iban(&compact[..n]) {
+            valid = Some(stop);
+        }
+    }
+    valid
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

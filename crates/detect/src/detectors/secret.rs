@@ -415,6 +415,82 @@ pub(crate) fn high_entropy(t: &[u8]) -> bool {
     if t.len() < 32 { e >= 3.8 } else { e >= 4.2 }
 }
 
+/// A PEM block holding a private key, from `-----BEGIN` to the end of its END line.
+pub(crate) fn pem(b: &[u8], start: usize) -> Option<usize> {
+    let header_end = memchr::memmem::find(&b[start + 10..], b"-----")? + start + 10;
+    memchr::memmem::find(&b[start..header_end], b"PRIVATE KEY")?;
+    let body = header_end + 5;
+    Some(match memchr::memmem::find(&b[body..], b"-----END") {
+        Some(i) => {
+            let end_line = body + i + 8;
+            memchr::memmem::find(&b[end_line..], b"-----").map_or(b.len(), |j| end_line + j + 5)
+        }
+        None => b.len(),
+    })
+}
+
+/// The secret a context word announced, starting at `start`: the password (or key) after
+/// curl's `-u` when `curl_user`, the credential after `Bearer` (`auth_scheme` 1) or `Basic`
+/// (2), else the value of a secret-named key. Its span and kind.
+pub(crate) fn contextual(
+    b: &[u8],
+    start: usize,
+    raw_end: usize,
+    curl_user: bool,
+    auth_scheme: u8,
+) -> Option<(usize, usize, &'static str)> {
+    let mut end = raw_end;
+    while end > start && matches!(b[end - 1], b',' | b';') {
+        end -= 1;
+    }
+    let v = &b[start..end];
+    if curl_user {
+        // The whole shell word, quotes and braces included: `"{id}":"{secret}"`, `kevin:'pw'`.
+        let word_end = b[start..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
+            .map_or(b.len(), |p| start + p);
+        let word = &b[start..word_end];
+        let colon = word.iter().rposition(|&c| c == b':')?;
+        let unquoted = |s: usize, e: usize| {
+            let mut s = s;
+            let mut e = e;
+            while s < e && matches!(b[s], b'"' | b'\'' | b'{' | b'}') {
+                s += 1;
+            }
+            while e > s && matches!(b[e - 1], b'"' | b'\'' | b'{' | b'}') {
+                e -= 1;
+            }
+            (s, e)
+        };
+        let (ps, pe) = unquoted(start + colon + 1, word_end);
+        if pe > ps {
+            return Some((ps, pe, "curl-user-password"));
+        }
+        // `-u "key:"`: the user name is the API key.
+        let (us, ue) = unquoted(start, start + colon);
+        return (ue > us && high_entropy_short(&b[us..ue])).then_some((us, ue, "curl-user-key"));
+    }
+    if !plausible_secret_value(v) {
+        return None;
+    }
+    match auth_scheme {
+        1 => (v.len() >= 8 && v.iter().any(u8::is_ascii_digit)).then_some((
+            start,
+            end,
+            "bearer-token",
+        )),
+        2 => {
+            let mut buf = [0u8; 256];
+            let n = crate::validators::base64_decode(v, &mut buf)?;
+            buf[..n]
+                .contains(&b':')
+                .then_some((start, end, "basic-auth"))
+        }
+        _ => Some((start, end, "assigned-secret")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,73 @@
+//! E-mail addresses, and what else a token with an `@` holds (an address bound to an
+//! interface, a user at an IP).
+
+use super::{eq_lower, host, net};
+use crate::{Category, Confidence, Match};
+
+/// `local@domain`: an e-mail address, or a user at a host.
+pub(crate) fn at_sign(b: &[u8], start: usize, end: usize, out: &mut Vec<Match>) -> bool {
+    let mut s = start;
+    if b[s..end].len() > 7 && eq_lower(&b[s..s + 7], b"mailto:") {
+        s += 7;
+    }
+    let t = &b[s..end];
+    let at = t.iter().rposition(|&c| c == b'@').unwrap_or(0);
+    let (local, domain) = (&t[..at], &t[at + 1..]);
+    let dstart = s + at + 1;
+    if domain.iter().filter(|&&c| c == b':').count() >= 2 && net::ipv6(domain).is_some() {
+        out.push(Match::new(
+            Category::IpAddress,
+            dstart..dstart + domain.len(),
+            Confidence::High,
+            "ipv6",
+        ));
+        return true;
+    }
+    // `192.168.2.1@eth0`: an address bound to an interface.
+    if local.first().is_some_and(u8::is_ascii_digit) && net::ipv4(local, true, false).is_some() {
+        out.push(Match::new(
+            Category::IpAddress,
+            s..s + at,
+            Confidence::High,
+            "ipv4",
+        ));
+        return true;
+    }
+    let domain_end = domain
+        .iter()
+        .position(|&c| matches!(c, b':' | b'/' | b'?' | b'#'))
+        .unwrap_or(domain.len());
+    let domain = &domain[..domain_end];
+    if domain.is_empty() {
+        return false;
+    }
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local[0] != b'.'
+        && local[local.len() - 1] != b'.'
+        && local
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b".!#$%&*+/?^_{}~-".contains(&c) || c >= 0x80);
+    // A file-like or upper-case domain lowers a bare host name, not an address.
+    if local_ok && host::confidence(domain).is_some() {
+        out.push(Match::new(
+            Category::Email,
+            s..dstart + domain.len(),
+            Confidence::High,
+            "email",
+        ));
+        return true;
+    }
+    if domain[0].is_ascii_digit()
+        && let Some(_c) = net::ipv4(domain, true, false)
+    {
+        out.push(Match::new(
+            Category::IpAddress,
+            dstart..dstart + domain.len(),
+            Confidence::High,
+            "ipv4",
+        ));
+        return true;
+    }
+    false
+}
