@@ -1,6 +1,8 @@
 //! End to end: every input format, every output format, exit codes, baselines, and no raw
 //! evidence unless asked for.
 
+mod contract;
+
 use assert_cmd::Command;
 use std::io::Write;
 use std::path::PathBuf;
