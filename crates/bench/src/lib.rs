@@ -5,6 +5,14 @@
 //! the floor any JSON auditor pays (parse each record into a `serde_json::Value` and touch
 //! every string and key). It knows the fixture layout and nothing of the engine, so the
 //! floor stays a plain program anyone can rerun.
+//!
+//! ```
+//! let corpus = privaudit_bench::mixed_ndjson(64 << 10);
+//! assert!(corpus.len() >= 64 << 10);
+//! let floor = privaudit_bench::floor(&corpus);
+//! assert_eq!(floor.errors, 0);
+//! assert!(floor.records > 10 && floor.strings > floor.records);
+//! ```
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -56,13 +56,13 @@ impl<R: std::io::BufRead> Read for Inflate<R> {
         self.out += n as u64;
         let compressed = self.inner.get_ref().count.max(1);
         if self.out > self.limits.max_decompressed_bytes {
-            return Err(std::io::Error::other(format!(
+            return Err(crate::Error::limit_io(format!(
                 "gzip input inflates beyond the limit of {} bytes",
                 self.limits.max_decompressed_bytes
             )));
         }
         if self.out > 1 << 20 && self.out / compressed > self.limits.max_gzip_ratio {
-            return Err(std::io::Error::other(format!(
+            return Err(crate::Error::limit_io(format!(
                 "gzip input inflates more than {}:1, over the ratio limit (a decompression bomb?)",
                 self.limits.max_gzip_ratio
             )));

@@ -2,7 +2,7 @@
 //! size of the capture, and everything but the request's URL and body (responses, timings,
 //! headers) is skipped without being kept.
 
-use crate::{Limits, Record, endpoint_of, form_to_json, split_url};
+use crate::{Error, ErrorKind, Limits, Record, endpoint_of, form_to_json, split_url};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -76,16 +76,16 @@ impl<'de> Deserialize<'de> for Entry {
 struct State<'a> {
     endpoints: &'a [&'a str],
     limits: Limits,
-    on_record: &'a mut dyn FnMut(Record) -> Result<(), String>,
+    on_record: &'a mut dyn FnMut(Record) -> Result<(), Error>,
     summary: HarSummary,
     /// `log.entries` was seen: the document is a HAR.
     is_har: bool,
     /// Why the caller stopped the read.
-    stopped: Option<String>,
+    stopped: Option<Error>,
 }
 
 impl State<'_> {
-    fn entry(&mut self, entry: Entry) -> Result<(), String> {
+    fn entry(&mut self, entry: Entry) -> Result<(), Error> {
         let index = self.summary.entries;
         self.summary.entries += 1;
         let request = &entry.request;
@@ -111,7 +111,10 @@ impl State<'_> {
                 bytes.map(|b| if form { form_to_json(&b) } else { b })
             }
             _ if !query.is_empty() => Ok(form_to_json(query.as_bytes())),
-            _ => Err("the request has neither a body nor a query string".to_string()),
+            _ => Err(Error::new(
+                ErrorKind::Empty,
+                "the request has neither a body nor a query string",
+            )),
         };
         (self.on_record)(Record {
             index,
@@ -124,7 +127,7 @@ impl State<'_> {
 
 /// A base64 body (HAR tools mark binary request bodies so), inflated when it is gzip, within
 /// the gzip limits and the body limit.
-fn decode_body(text: &str, limits: &Limits) -> Result<Vec<u8>, String> {
+fn decode_body(text: &str, limits: &Limits) -> Result<Vec<u8>, Error> {
     let max_body = limits.max_record_bytes;
     use base64::Engine;
     let cleaned: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -141,12 +144,20 @@ fn decode_body(text: &str, limits: &Limits) -> Result<Vec<u8>, String> {
     let bytes = engine
         .decode(&cleaned)
         .or_else(|_| url_safe.decode(&cleaned))
-        .map_err(|e| format!("the HAR body is marked base64 but is not: {e}"))?;
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Encoding,
+                format!("the HAR body is marked base64 but is not: {e}"),
+            )
+        })?;
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         if bytes.len() > max_body {
-            return Err(format!(
-                "the HAR body of {} bytes exceeds the body limit of {max_body} bytes",
-                bytes.len()
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "the HAR body of {} bytes exceeds the body limit of {max_body} bytes",
+                    bytes.len()
+                ),
             ));
         }
         return Ok(bytes);
@@ -157,10 +168,14 @@ fn decode_body(text: &str, limits: &Limits) -> Result<Vec<u8>, String> {
     inflate
         .take(max_body as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| format!("the HAR body is gzip: {e}"))?;
+        .map_err(|e| {
+            let e = Error::from(e);
+            Error::new(e.kind(), format!("the HAR body is gzip: {e}"))
+        })?;
     if out.len() > max_body {
-        return Err(format!(
-            "the HAR body inflates beyond the body limit of {max_body} bytes"
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!("the HAR body inflates beyond the body limit of {max_body} bytes"),
         ));
     }
     Ok(out)
@@ -246,7 +261,7 @@ pub enum HarRead {
     NotHar,
     /// A HAR that broke off (truncated, or not JSON past some point): the entries before
     /// the break were handed on; the message says where it broke.
-    Broken(HarSummary, String),
+    Broken(HarSummary, Error),
 }
 
 /// Reads a HAR from `reader` entry by entry, handing each entry that goes to one of
@@ -257,8 +272,8 @@ pub fn stream_har<R: Read>(
     reader: R,
     endpoints: &[&str],
     limits: &Limits,
-    on_record: &mut dyn FnMut(Record) -> Result<(), String>,
-) -> Result<HarRead, String> {
+    on_record: &mut dyn FnMut(Record) -> Result<(), Error>,
+) -> Result<HarRead, Error> {
     let mut de = serde_json::Deserializer::from_reader(reader);
     run(&mut de, endpoints, limits, on_record)
 }
@@ -268,8 +283,8 @@ pub fn read_har(
     input: &[u8],
     endpoints: &[&str],
     limits: &Limits,
-    on_record: &mut dyn FnMut(Record) -> Result<(), String>,
-) -> Result<HarRead, String> {
+    on_record: &mut dyn FnMut(Record) -> Result<(), Error>,
+) -> Result<HarRead, Error> {
     let mut de = serde_json::Deserializer::from_slice(input);
     run(&mut de, endpoints, limits, on_record)
 }
@@ -278,8 +293,8 @@ fn run<'de, R: serde_json::de::Read<'de>>(
     de: &mut serde_json::Deserializer<R>,
     endpoints: &[&str],
     limits: &Limits,
-    on_record: &mut dyn FnMut(Record) -> Result<(), String>,
-) -> Result<HarRead, String> {
+    on_record: &mut dyn FnMut(Record) -> Result<(), Error>,
+) -> Result<HarRead, Error> {
     let mut state = State {
         endpoints,
         limits: *limits,
@@ -300,29 +315,35 @@ fn run<'de, R: serde_json::de::Read<'de>>(
     if let Some(stop) = state.stopped {
         return Err(stop);
     }
-    let message = match parsed {
+    let error = match parsed {
         Ok(()) if state.is_har => return Ok(HarRead::Har(state.summary)),
         Ok(()) => return Ok(HarRead::NotHar),
         // A read error (a limit, a broken gzip stream) says what it is.
-        Err(e) if e.is_io() => strip_position(&e.to_string()).to_string(),
+        Err(e) if e.is_io() => Error::from(std::io::Error::from(e)),
         // Syntax errors name what was expected, never what was found; anything else could
         // quote the input, so only its position is given.
-        Err(e) if e.is_syntax() || e.is_eof() => format!(
-            "not valid JSON: {} at line {}, column {}",
-            strip_position(&e.to_string()),
-            e.line(),
-            e.column()
+        Err(e) if e.is_syntax() || e.is_eof() => Error::new(
+            ErrorKind::Syntax,
+            format!(
+                "not valid JSON: {} at line {}, column {}",
+                strip_position(&e.to_string()),
+                e.line(),
+                e.column()
+            ),
         ),
-        Err(e) => format!(
-            "not a HAR capture this reader understands at line {}, column {}",
-            e.line(),
-            e.column()
+        Err(e) => Error::new(
+            ErrorKind::Syntax,
+            format!(
+                "not a HAR capture this reader understands at line {}, column {}",
+                e.line(),
+                e.column()
+            ),
         ),
     };
     if state.is_har {
-        Ok(HarRead::Broken(state.summary, message))
+        Ok(HarRead::Broken(state.summary, error))
     } else {
-        Err(message)
+        Err(error)
     }
 }
 
@@ -339,7 +360,7 @@ mod tests {
 
     const EP: &[&str] = &["/api/telemetry/introvox"];
 
-    fn collect(input: &[u8]) -> (Result<HarRead, String>, Vec<Record>) {
+    fn collect(input: &[u8]) -> (Result<HarRead, Error>, Vec<Record>) {
         let mut records = Vec::new();
         let r = stream_har(input, EP, &Limits::default(), &mut |r| {
             records.push(r);
@@ -378,12 +399,15 @@ mod tests {
         assert_eq!(collect(b"[1,2]").0, Ok(HarRead::NotHar));
         // Broken inside the entries: a HAR that broke off, with where.
         match collect(b"{\"log\":{\"entries\":[{\"request\":\n{]}}").0 {
-            Ok(HarRead::Broken(_, e)) => assert!(e.contains("line 2"), "{e}"),
+            Ok(HarRead::Broken(_, e)) => {
+                assert_eq!(e.kind(), ErrorKind::Syntax);
+                assert!(e.to_string().contains("line 2"), "{e}");
+            }
             other => panic!("{other:?}"),
         }
         // Broken before: not JSON, said where.
         let e = collect(b"{\"log\": tru").0.unwrap_err();
-        assert!(e.contains("line 1"), "{e}");
+        assert!(e.to_string().contains("line 1"), "{e}");
         // Entries of the wrong shape are skipped, not fatal.
         let (r, records) = collect(
             br#"{"log":{"entries":[null,{"request":null},{"request":{"url":5}},"x",{"request":{"url":"/api/telemetry/introvox?a=1","postData":{"text":7}}}]}}"#,
@@ -403,9 +427,12 @@ mod tests {
             &Limits::default(),
             &mut |_| {
                 n += 1;
-                Err("enough".into())
+                Err(Error::new(ErrorKind::Stopped, "enough"))
             },
         );
-        assert_eq!((stopped, n), (Err("enough".to_string()), 1));
+        assert_eq!(
+            (stopped, n),
+            (Err(Error::new(ErrorKind::Stopped, "enough")), 1)
+        );
     }
 }

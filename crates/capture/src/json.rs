@@ -1,7 +1,7 @@
 //! JSON sources: a HAR streamed entry by entry, or one report kept up to the body limit.
 
 use crate::ndjson::ndjson_lines;
-use crate::{HarRead, HarSummary, Limits, Record, stream_har};
+use crate::{Error, ErrorKind, HarRead, HarSummary, Limits, Record, stream_har};
 use std::io::Read;
 
 /// What [`stream_json`] read.
@@ -9,7 +9,7 @@ use std::io::Read;
 pub enum JsonSource {
     /// A HAR, whose records were handed on as they were read; with the reason when it broke
     /// off after some entries (those before the break were handed on).
-    Har(HarSummary, Option<String>),
+    Har(HarSummary, Option<Error>),
     /// One JSON report (or a document that does not parse, for the engine to report with its
     /// position), at most [`Limits::max_record_bytes`] long.
     Single(Record),
@@ -28,8 +28,8 @@ pub fn stream_json<R: Read>(
     reader: R,
     endpoints: &[&str],
     limits: &Limits,
-    on_record: &mut dyn FnMut(Record) -> Result<(), String>,
-) -> Result<JsonSource, String> {
+    on_record: &mut dyn FnMut(Record) -> Result<(), Error>,
+) -> Result<JsonSource, Error> {
     let mut tee = std::io::BufReader::with_capacity(
         64 << 10,
         StringCap {
@@ -53,11 +53,7 @@ pub fn stream_json<R: Read>(
     // serde_json refuses a byte-order mark; the kept copy still has it, and `single` drops it.
     {
         use std::io::BufRead;
-        if tee
-            .fill_buf()
-            .map_err(|e| e.to_string())?
-            .starts_with(b"\xef\xbb\xbf")
-        {
+        if tee.fill_buf()?.starts_with(b"\xef\xbb\xbf") {
             tee.consume(3);
         }
     }
@@ -77,21 +73,30 @@ pub fn stream_json<R: Read>(
     match read {
         Ok(HarRead::Har(summary)) => Ok(JsonSource::Har(summary, None)),
         Ok(HarRead::Broken(summary, message)) => Ok(JsonSource::Har(summary, Some(message))),
-        _ if tee.total > tee.limit => Err(format!(
-            "input of more than {} bytes exceeds the input limit",
-            tee.limit
+        _ if tee.total > tee.limit => Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "input of more than {} bytes exceeds the input limit",
+                tee.limit
+            ),
         )),
         Err(_) if !tee.over && ndjson_lines(text).is_some() => {
             Ok(JsonSource::Ndjson(ndjson_lines(text).unwrap_or_default()))
         }
         // Not a HAR, or not JSON at all: one report, whose errors the engine explains.
         Ok(HarRead::NotHar) | Err(_) if !tee.over => Ok(JsonSource::Single(single())),
-        Ok(HarRead::NotHar) => Err(format!(
-            "a JSON report of more than {} bytes exceeds the body limit; it was not kept",
-            tee.cap
+        Ok(HarRead::NotHar) => Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "a JSON report of more than {} bytes exceeds the body limit; it was not kept",
+                tee.cap
+            ),
         )),
-        Err(e) if e.contains("trailing characters") => Err(format!(
-            "{e}: more than one JSON document, and over the body limit; if this is NDJSON, name it .ndjson"
+        Err(e) if e.to_string().contains("trailing characters") => Err(Error::new(
+            e.kind(),
+            format!(
+                "{e}: more than one JSON document, and over the body limit; if this is NDJSON, name it .ndjson"
+            ),
         )),
         Err(e) => Err(e),
     }
@@ -147,7 +152,7 @@ impl<R: Read> Read for StringCap<R> {
                 }
             }
             if self.len > self.max {
-                return Err(std::io::Error::other(format!(
+                return Err(crate::Error::limit_io(format!(
                     "a string of more than {} bytes (twice the body limit) in a JSON source",
                     self.max
                 )));
@@ -173,7 +178,7 @@ impl<R: Read> Read for Tee<R> {
         let n = self.inner.read(buf)?;
         self.total += n as u64;
         if self.total > self.limit {
-            return Err(std::io::Error::other(format!(
+            return Err(crate::Error::limit_io(format!(
                 "input of more than {} bytes exceeds the input limit",
                 self.limit
             )));

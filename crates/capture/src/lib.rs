@@ -18,7 +18,25 @@
 //!
 //! This crate knows capture formats only: nothing of products' schemas, policies, detectors or
 //! output formats. Endpoints are passed in by the caller.
+//!
+//! Errors are one type, [`Error`], whose [`Error::kind`] tells a limit from broken input or
+//! a failed read; its message never quotes the input.
+//!
+//! ```
+//! use privaudit_capture::{ErrorKind, Format, Limits, read};
+//!
+//! let urls = b"https://telemetry.example.org/api/ping?users=3&lang=de\n";
+//! let capture = read("urls.txt", urls, &["/api/ping"], &Limits::default()).unwrap();
+//! assert_eq!(capture.format, Format::QueryLines);
+//! let record = &capture.records[0];
+//! assert_eq!(record.endpoint.as_deref(), Some("/api/ping"));
+//! assert_eq!(record.body.as_deref().unwrap(), br#"{"users":"3","lang":"de"}"#);
+//!
+//! let empty = read("empty.txt", b"", &[], &Limits::default()).unwrap_err();
+//! assert_eq!(empty.kind(), ErrorKind::Empty);
+//! ```
 
+mod error;
 mod gzip;
 mod har;
 mod json;
@@ -26,6 +44,7 @@ mod ndjson;
 mod query;
 mod source;
 
+pub use error::{Error, ErrorKind};
 pub use gzip::Inflate;
 pub use har::{HarRead, HarSummary, read_har, stream_har};
 pub use json::{JsonSource, stream_json};
@@ -101,7 +120,7 @@ pub struct Record {
     /// The endpoint the record was sent to, when the capture says (HAR, URL lists).
     pub endpoint: Option<String>,
     /// The report as JSON bytes.
-    pub body: Result<Vec<u8>, String>,
+    pub body: Result<Vec<u8>, Error>,
 }
 
 /// A capture read into records.
@@ -124,12 +143,15 @@ pub fn read(
     input: &[u8],
     endpoints: &[&str],
     limits: &Limits,
-) -> Result<Capture, String> {
+) -> Result<Capture, Error> {
     if input.len() as u64 > limits.max_input_bytes {
-        return Err(format!(
-            "input of {} bytes exceeds the limit of {} bytes",
-            input.len(),
-            limits.max_input_bytes
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "input of {} bytes exceeds the limit of {} bytes",
+                input.len(),
+                limits.max_input_bytes
+            ),
         ));
     }
     let (data, gzip) = if input.starts_with(&[0x1f, 0x8b]) {
@@ -140,22 +162,26 @@ pub fn read(
             .max(1 << 20);
         let cap = limits.max_decompressed_bytes.min(ratio_cap);
         let mut decoder = flate2::read::MultiGzDecoder::new(input).take(cap.saturating_add(1));
-        decoder
-            .read_to_end(&mut out)
-            .map_err(|e| format!("gzip: {e}"))?;
+        decoder.read_to_end(&mut out).map_err(|e| {
+            let e = Error::from(e);
+            Error::new(e.kind(), format!("gzip: {e}"))
+        })?;
         if out.len() as u64 > cap {
-            return Err(if cap < limits.max_decompressed_bytes {
-                format!(
-                    "gzip input of {} bytes inflates more than {}:1, over the ratio limit (a decompression bomb?)",
-                    input.len(),
-                    limits.max_gzip_ratio
-                )
-            } else {
-                format!(
-                    "gzip input inflates beyond the limit of {} bytes",
-                    limits.max_decompressed_bytes
-                )
-            });
+            return Err(Error::new(
+                ErrorKind::Limit,
+                if cap < limits.max_decompressed_bytes {
+                    format!(
+                        "gzip input of {} bytes inflates more than {}:1, over the ratio limit (a decompression bomb?)",
+                        input.len(),
+                        limits.max_gzip_ratio
+                    )
+                } else {
+                    format!(
+                        "gzip input inflates beyond the limit of {} bytes",
+                        limits.max_decompressed_bytes
+                    )
+                },
+            ));
         }
         (out, true)
     } else {
@@ -166,8 +192,9 @@ pub fn read(
     Ok(capture)
 }
 
-fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Result<Capture, String> {
-    let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8 text: {e}"))?;
+fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Result<Capture, Error> {
+    let text = std::str::from_utf8(data)
+        .map_err(|e| Error::new(ErrorKind::NotACapture, format!("not UTF-8 text: {e}")))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let trimmed = text.trim();
     let lower = name.to_ascii_lowercase();
@@ -239,7 +266,7 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Resul
         return Ok(single(Format::Json, first_line, trimmed.as_bytes()));
     }
     let Some(&(first, only)) = lines.first() else {
-        return Err("empty input".into());
+        return Err(Error::new(ErrorKind::Empty, "empty input"));
     };
     let looks_like_url = |l: &str| l.contains("://") || l.starts_with('/') || l.contains('?');
     if lines.len() == 1 && !looks_like_url(only) && only.contains('=') {
@@ -258,7 +285,7 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Resul
                 .and_then(|p| endpoint_of(p, endpoints))
                 .map(str::to_string);
             let body = if query.is_empty() && path.is_some() {
-                Err("the URL has no query string".to_string())
+                Err(Error::new(ErrorKind::Empty, "the URL has no query string"))
             } else {
                 Ok(form_to_json(query.as_bytes()))
             };
@@ -289,7 +316,9 @@ mod tests {
         batch.clear();
         assert!(!r.next_batch(&mut batch, 10, usize::MAX).unwrap());
         assert_eq!(batch.len(), 2);
-        assert!(batch[0].body.as_ref().unwrap_err().contains("16 bytes"));
+        let e = batch[0].body.as_ref().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert!(e.to_string().contains("16 bytes"), "{e}");
         assert_eq!((batch[1].index, batch[1].line), (3, Some(5)));
         assert_eq!(batch[1].body.as_deref().unwrap(), b"{\"d\":4}");
         assert!(is_ndjson("x.log", b"{\"a\":1}\n\n{\"b\":2}\n{\"c"));
@@ -362,11 +391,9 @@ mod tests {
             max_decompressed_bytes: 1000,
             ..Limits::default()
         };
-        assert!(
-            read("x.json.gz", &gz, EP, &limits)
-                .unwrap_err()
-                .contains("limit")
-        );
+        let e = read("x.json.gz", &gz, EP, &limits).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Limit);
+        assert!(e.to_string().contains("limit"), "{e}");
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
         out: &mut Vec<Record>,
         max_records: usize,
         max_bytes: usize,
-    ) -> std::io::Result<bool> {
+    ) -> Result<bool, crate::Error> {
         let mut bytes = 0;
         while out.len() < max_records && bytes < max_bytes {
             let mut buf = Vec::new();
@@ -100,9 +100,12 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
                 buf.drain(..3);
             }
             let body = if over {
-                Err(format!(
-                    "record of more than {} bytes exceeds the record limit",
-                    self.max_record
+                Err(crate::Error::new(
+                    crate::ErrorKind::Limit,
+                    format!(
+                        "record of more than {} bytes exceeds the record limit",
+                        self.max_record
+                    ),
                 ))
             } else {
                 // Trimmed in place: CRLF and indented lines cost no copy.
@@ -154,7 +157,7 @@ impl<R: std::io::BufRead> NdjsonReader<R> {
             self.reader.consume(used);
             consumed += used;
             if over && consumed as u64 > self.max_skip {
-                return Err(std::io::Error::other(format!(
+                return Err(crate::Error::limit_io(format!(
                     "a line of more than {} bytes has no end; the rest was not read",
                     self.max_skip
                 )));

@@ -1,7 +1,7 @@
 //! Opening a source: gzip is inflated as a stream, and the first bytes of the text decide how
 //! the rest is read (NDJSON streamed, a JSON document streamed, a text capture read whole).
 
-use crate::{Inflate, Limits, is_ndjson};
+use crate::{Error, ErrorKind, Inflate, Limits, is_ndjson};
 use std::io::{BufRead, Read};
 
 /// A source, opened: what it holds, and a reader from its first (inflated) byte.
@@ -21,18 +21,15 @@ pub fn open_source<'a>(
     name: &str,
     raw: impl Read + 'a,
     limits: &Limits,
-) -> Result<Opened<'a>, String> {
+) -> Result<Opened<'a>, Error> {
     let mut buffered = std::io::BufReader::with_capacity(256 << 10, raw);
-    let gzip = buffered
-        .fill_buf()
-        .map_err(|e| e.to_string())?
-        .starts_with(&[0x1f, 0x8b]);
+    let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
     let mut text: Box<dyn Read + 'a> = if gzip {
         Box::new(Inflate::new(buffered, *limits))
     } else {
         Box::new(buffered)
     };
-    let prefix = sniff(&mut text).map_err(|e| e.to_string())?;
+    let prefix = sniff(&mut text)?;
     let kind = if is_ndjson(name, &prefix) {
         Some(true)
     } else if let Some(b'{' | b'[') = first_byte(&prefix) {
@@ -45,7 +42,10 @@ pub fn open_source<'a>(
     if kind.is_none()
         && let Some(why) = binary(&prefix)
     {
-        return Err(format!("not a capture: {why}"));
+        return Err(Error::new(
+            ErrorKind::NotACapture,
+            format!("not a capture: {why}"),
+        ));
     }
     let reader =
         std::io::BufReader::with_capacity(256 << 10, std::io::Cursor::new(prefix).chain(text));
@@ -56,8 +56,7 @@ pub fn open_source<'a>(
             let mut bytes = Vec::new();
             reader
                 .take(limits.max_input_bytes.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(|e| e.to_string())?;
+                .read_to_end(&mut bytes)?;
             Opened::Text(bytes)
         }
     })
@@ -135,7 +134,9 @@ mod tests {
             Ok(Opened::Json(_))
         ));
         assert!(matches!(open("a", b"/x?a=1\n"), Ok(Opened::Text(t)) if t == b"/x?a=1\n"));
-        assert!(matches!(open("a", b"\0\0"), Err(e) if e.contains("not a capture")));
+        assert!(
+            matches!(open("a", b"\0\0"), Err(e) if e.kind() == ErrorKind::NotACapture && e.to_string().contains("not a capture"))
+        );
         // Gzip is inflated before the first bytes are judged.
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         std::io::Write::write_all(&mut gz, b"{\"a\": 1}").unwrap();

@@ -185,7 +185,7 @@ pub(crate) fn audit_one(
     job: &Job,
 ) -> Result<privaudit_policy::Audit, String> {
     let record = &job.record;
-    let body = record.body.as_ref().map_err(Clone::clone)?;
+    let body = record.body.as_ref().map_err(ToString::to_string)?;
     // The endpoint names the product when the capture knows it and none is forced.
     let product = forced.or_else(|| {
         let ep = record.endpoint.as_deref()?;
@@ -200,7 +200,7 @@ pub(crate) fn audit_one(
     };
     match &result.error {
         None => Ok(result),
-        Some(privaudit_policy::AuditError::Syntax {
+        Some(privaudit_policy::Error::Syntax {
             message,
             line,
             column,

@@ -226,7 +226,7 @@ impl Run<'_> {
         };
         let opened = match privaudit_capture::open_source(&source, counted, &limits) {
             Ok(o) => o,
-            Err(e) => return self.fail(batch, &source, e),
+            Err(e) => return self.fail(batch, &source, e.to_string()),
         };
         let mut shown = 0u64;
         let mut advance = |progress: &mut progress::Progress| {
@@ -273,7 +273,7 @@ impl Run<'_> {
         let capture = match privaudit_capture::read(&source, &bytes, &self.endpoints, &limits) {
             Ok(c) => c,
             Err(message) => {
-                return self.fail(batch, &source, message);
+                return self.fail(batch, &source, message.to_string());
             }
         };
         self.summary.skipped += capture.skipped;
@@ -337,13 +337,19 @@ impl Run<'_> {
         let read = privaudit_capture::stream_json(reader, &endpoints, &limits, &mut |record| {
             if !queue(self, batch, record) {
                 limit_hit = true;
-                return Err("the record limit is reached".into());
+                return Err(privaudit_capture::Error::new(
+                    privaudit_capture::ErrorKind::Stopped,
+                    "the record limit is reached",
+                ));
             }
             if batch.full()
                 && let Err(e) = self.dispatch(batch)
             {
                 fatal = Some(e.clone());
-                return Err(e);
+                return Err(privaudit_capture::Error::new(
+                    privaudit_capture::ErrorKind::Stopped,
+                    e,
+                ));
             }
             let now = counter.get();
             progress.advance(now - shown, source);
@@ -359,12 +365,12 @@ impl Run<'_> {
                 self.summary.skipped += summary.skipped;
                 return match broken {
                     None => Ok(()),
-                    Some(message) => self.fail(batch, source, message),
+                    Some(message) => self.fail(batch, source, message.to_string()),
                 };
             }
             Ok(privaudit_capture::JsonSource::Single(record)) => vec![record],
             Ok(privaudit_capture::JsonSource::Ndjson(records)) => records,
-            Err(message) => return self.fail(batch, source, message),
+            Err(message) => return self.fail(batch, source, message.to_string()),
         };
         let all = !limit_hit;
         let mut queued = true;

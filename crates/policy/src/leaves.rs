@@ -36,10 +36,12 @@ pub struct KindShape {
 
 impl KindShape {
     /// Compiles the schema of `kind`.
-    pub fn new(kind: &'static ReportKind) -> Result<KindShape, crate::PolicyError> {
-        let shape = Shape::new(kind.schema().to_value()).map_err(|message| crate::PolicyError {
-            origin: format!("the schema of {}/{}", kind.product, kind.kind),
-            message,
+    pub fn new(kind: &'static ReportKind) -> Result<KindShape, crate::Error> {
+        let shape = Shape::new(kind.schema().to_value()).map_err(|message| {
+            crate::Error::policy(
+                format!("the schema of {}/{}", kind.product, kind.kind),
+                message,
+            )
         })?;
         Ok(KindShape {
             kind,

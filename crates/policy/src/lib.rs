@@ -59,6 +59,7 @@
 
 mod category;
 mod engine;
+mod error;
 mod finding;
 mod json;
 mod leaves;
@@ -70,9 +71,10 @@ mod shape;
 mod tree;
 
 pub use category::Category;
+pub use error::{Error, ErrorKind};
 pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fingerprint};
 pub use leaves::{KindShape, Leaf};
-pub use policy::{Exception, FieldRule, Policy, PolicyError, Rule, Severity, Source};
+pub use policy::{Exception, FieldRule, Policy, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};
 pub use shape::Notes;
 
@@ -141,56 +143,6 @@ impl Default for AuditOptions {
     }
 }
 
-/// Why a body could not be audited.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuditError {
-    /// Not JSON.
-    Syntax {
-        /// The parser's complaint.
-        message: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// 0-based byte offset in the body.
-        byte: usize,
-    },
-    /// Over [`Limits::max_body_bytes`].
-    TooLarge {
-        /// Body size.
-        size: usize,
-        /// The limit.
-        limit: usize,
-    },
-    /// The body matches no report kind of the auditor's products.
-    NoMatch {
-        /// The products tried.
-        products: String,
-    },
-}
-
-impl fmt::Display for AuditError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AuditError::Syntax {
-                message,
-                line,
-                column,
-                byte,
-            } => write!(
-                f,
-                "not valid JSON: {message} at line {line}, column {column} (byte {byte})"
-            ),
-            AuditError::TooLarge { size, limit } => {
-                write!(f, "body of {size} bytes exceeds the limit of {limit} bytes")
-            }
-            AuditError::NoMatch { products } => write!(f, "matches no report kind of {products}"),
-        }
-    }
-}
-
-impl std::error::Error for AuditError {}
-
 /// The outcome of one audit.
 #[derive(Debug, Clone)]
 pub struct Audit {
@@ -204,7 +156,7 @@ pub struct Audit {
     /// [`AuditOptions::typed_report`] is on).
     pub report: Option<Report>,
     /// Why the body could not be audited.
-    pub error: Option<AuditError>,
+    pub error: Option<Error>,
     /// The parsed body, when [`AuditOptions::keep_value`] is on and the body parsed.
     pub value: Option<serde_json::Value>,
 }
@@ -221,7 +173,7 @@ pub enum Verdict {
 }
 
 impl Audit {
-    fn failed(error: AuditError) -> Audit {
+    fn failed(error: Error) -> Audit {
         Audit {
             product: None,
             kind: None,
@@ -265,10 +217,9 @@ impl fmt::Debug for Auditor {
 
 impl Auditor {
     /// An auditor for one product with its shipped policy.
-    pub fn for_product(product: &str) -> Result<Auditor, PolicyError> {
-        let policy = Policy::builtin(product).ok_or_else(|| PolicyError {
-            origin: product.into(),
-            message: "unknown product".into(),
+    pub fn for_product(product: &str) -> Result<Auditor, Error> {
+        let policy = Policy::builtin(product).ok_or_else(|| Error::UnknownProduct {
+            product: product.into(),
         })?;
         Auditor::with_policies(vec![policy])
     }
@@ -283,12 +234,12 @@ impl Auditor {
     }
 
     /// An auditor for the given policies.
-    pub fn with_policies(policies: Vec<Policy>) -> Result<Auditor, PolicyError> {
+    pub fn with_policies(policies: Vec<Policy>) -> Result<Auditor, Error> {
         let mut products = Vec::new();
         for policy in policies {
             let origin = policy.product.clone();
             products.push(
-                CompiledProduct::new(policy).map_err(|message| PolicyError { origin, message })?,
+                CompiledProduct::new(policy).map_err(|message| Error::policy(origin, message))?,
             );
         }
         Ok(Auditor {
@@ -342,7 +293,7 @@ impl Auditor {
                 &self.options,
                 body,
             ),
-            None => Audit::failed(AuditError::NoMatch {
+            None => Audit::failed(Error::NoMatch {
                 products: product.to_string(),
             }),
         }

@@ -148,23 +148,6 @@ pub struct Policy {
     pub exception: Vec<Exception>,
 }
 
-/// A policy that does not hold together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyError {
-    /// Where the policy came from.
-    pub origin: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.origin, self.message)
-    }
-}
-
-impl std::error::Error for PolicyError {}
-
 static BUILTIN: &[(&str, &str)] = &[
     ("introvox", include_str!("../../../policies/introvox.toml")),
     ("roomvox", include_str!("../../../policies/roomvox.toml")),
@@ -181,11 +164,8 @@ static BUILTIN: &[(&str, &str)] = &[
 
 impl Policy {
     /// Parses and checks a policy file.
-    pub fn from_toml(origin: &str, text: &str) -> Result<Policy, PolicyError> {
-        let err = |message: String| PolicyError {
-            origin: origin.to_string(),
-            message,
-        };
+    pub fn from_toml(origin: &str, text: &str) -> Result<Policy, crate::Error> {
+        let err = |message: String| crate::Error::policy(origin, message);
         let policy: Policy = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         policy.check().map_err(err)?;
         Ok(policy)
@@ -439,12 +419,9 @@ mod tests {
     fn broken_policies_are_refused_with_a_reason() {
         let text = BUILTIN[0].1;
         let unknown_key = format!("{text}\nsurprise = 1\n");
-        assert!(
-            Policy::from_toml("x", &unknown_key)
-                .unwrap_err()
-                .message
-                .contains("surprise")
-        );
+        let e = Policy::from_toml("x", &unknown_key).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Policy);
+        assert!(e.to_string().contains("surprise"), "{e}");
         // A misspelt category is a read error that names the line it is on.
         let bad_category = text.replacen("\"email\"", "\"emial\"", 1);
         let line = bad_category
@@ -452,7 +429,9 @@ mod tests {
             .position(|l| l.contains("\"emial\""))
             .unwrap()
             + 1;
-        let message = Policy::from_toml("x", &bad_category).unwrap_err().message;
+        let message = Policy::from_toml("x", &bad_category)
+            .unwrap_err()
+            .to_string();
         assert!(message.contains("emial"), "{message}");
         assert!(message.contains(&format!("line {line}")), "{message}");
         assert!(message.contains("unknown variant"), "{message}");

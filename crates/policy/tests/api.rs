@@ -1,7 +1,7 @@
 //! The collector-facing API: errors, limits, product selection, redaction, and no panic on any
 //! input.
 
-use privaudit_policy::{AuditError, AuditOptions, Auditor, Category, Limits, Verdict};
+use privaudit_policy::{AuditOptions, Auditor, Category, Error, ErrorKind, Limits, Verdict};
 use proptest::prelude::*;
 
 fn fixture(path: &str) -> Vec<u8> {
@@ -16,7 +16,7 @@ fn fixture(path: &str) -> Vec<u8> {
 fn syntax_errors_name_line_and_column() {
     let audit = Auditor::all().audit(b"{\n  \"totalUsers\": 3,\n  oops\n}");
     match audit.error {
-        Some(AuditError::Syntax { line, column, .. }) => assert_eq!((line, column), (3, 3)),
+        Some(Error::Syntax { line, column, .. }) => assert_eq!((line, column), (3, 3)),
         other => panic!("{other:?}"),
     }
     assert_eq!(audit.verdict(), Verdict::Rejected);
@@ -33,7 +33,7 @@ fn bodies_over_the_limit_are_refused() {
     });
     let audit = auditor.audit(&fixture("introvox/daily-report-1.7.6.json"));
     assert!(
-        matches!(audit.error, Some(AuditError::TooLarge { limit: 64, .. })),
+        matches!(audit.error, Some(Error::TooLarge { limit: 64, .. })),
         "{:?}",
         audit.error
     );
@@ -79,10 +79,14 @@ fn the_product_is_detected_by_shape() {
     }
     let audit = auditor.audit(br#"{"hello": "world"}"#);
     assert!(
-        matches!(audit.error, Some(AuditError::NoMatch { .. })),
+        matches!(audit.error, Some(Error::NoMatch { .. })),
         "{:?}",
         audit.error
     );
+    assert_eq!(audit.error.map(|e| e.kind()), Some(ErrorKind::NoMatch));
+    let unknown = Auditor::for_product("nextcloud-news").unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::UnknownProduct);
+    assert_eq!(unknown.to_string(), "nextcloud-news: unknown product");
     // Forcing the product: a kopano survey is no IntroVox report.
     let audit = auditor.audit_as("introvox", &fixture("kopano/survey-8.7.json"));
     assert!(audit.error.is_some());

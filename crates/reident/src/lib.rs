@@ -20,6 +20,23 @@
 //! and annotations (`x-hash-of`, `x-hash-inputs`, `x-raw-id-of`, `x-run-told-by`) are what the
 //! audit saw; nothing here is keyed by a product's name. The crate knows nothing of capture
 //! or output formats.
+//!
+//! ```
+//! use privaudit_reident::{Sample, hash_targets, reverse::reverse_candidates};
+//!
+//! // An IntroVox report whose installation hash is SHA-256 of its lower-cased URL.
+//! let kind = privaudit_reports::find("introvox", "daily-report").unwrap();
+//! let value = serde_json::json!({
+//!     "instanceHash": "ec3dd09065938cc1462b35b330dae1152c196ea6062d6d73cc4015426debd88b",
+//! });
+//! let reversal = hash_targets(&[Sample { kind, value }]);
+//! assert_eq!(reversal.targets.len(), 1);
+//! let candidates = ["cloud.example.nl".to_string()];
+//! let outcome = reverse_candidates(&reversal.derivations, &reversal.targets, &candidates, 1);
+//! // https and http, each also as configured with a trailing slash.
+//! assert_eq!(outcome.guesses, 4);
+//! assert_eq!(outcome.hits[0].preimage, "https://cloud.example.nl");
+//! ```
 
 pub mod reverse;
 

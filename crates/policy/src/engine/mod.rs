@@ -17,7 +17,7 @@ pub(crate) use select::KindIndex;
 use crate::json::{self, ParseError};
 use crate::policy::Severity;
 use crate::tree::Tree;
-use crate::{Audit, AuditError, AuditOptions};
+use crate::{Audit, AuditOptions, Error};
 use privaudit_detect::Scanner;
 use run::Run;
 
@@ -32,7 +32,7 @@ pub(crate) fn audit(
 ) -> Audit {
     let limits = &options.limits;
     if body.len() > limits.max_body_bytes {
-        return Audit::failed(AuditError::TooLarge {
+        return Audit::failed(Error::TooLarge {
             size: body.len(),
             limit: limits.max_body_bytes,
         });
@@ -51,7 +51,7 @@ pub(crate) fn audit(
                 line,
                 column,
                 byte,
-            }) => Audit::failed(AuditError::Syntax {
+            }) => Audit::failed(Error::Syntax {
                 message,
                 line,
                 column,
@@ -95,7 +95,7 @@ fn audit_tree(
             .filter(|(i, _)| only.is_none_or(|o| o == *i))
             .map(|(_, p)| p.policy.product.as_str())
             .collect();
-        return Audit::failed(AuditError::NoMatch {
+        return Audit::failed(Error::NoMatch {
             products: names.join(", "),
         });
     };
