@@ -63,6 +63,12 @@ impl KindShape {
         self.kind
     }
 
+    /// Every field the schema declares, as the walk reads the schema (conditions and every
+    /// branch included), for documentation.
+    pub fn fields(&self) -> Vec<crate::Field> {
+        self.shape.fields()
+    }
+
     /// The leaves of `report`, in document order.
     pub fn leaves(&self, report: &Value) -> Vec<Leaf> {
         let arena = bumpalo::Bump::new();

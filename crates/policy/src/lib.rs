@@ -76,7 +76,7 @@ pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fing
 pub use leaves::{KindShape, Leaf};
 pub use policy::{Exception, FieldRule, Policy, Rule, Severity, Source};
 pub use privaudit_reports::{Report, ReportKind};
-pub use shape::Notes;
+pub use shape::{Field, Notes};
 
 /// The redacted form of `text` found as `category` (`j***@***.de`, `https://***`), as every
 /// output format shows it unless raw evidence is asked for.

@@ -82,6 +82,8 @@ pub(super) struct Node {
     pub(super) class: Option<Privacy>,
     /// Annotations beside the class, for analyses of the values (see [`Notes`]).
     pub(super) notes: Option<Box<Notes>>,
+    /// `description`, for the fields listing (see [`super::fields`]).
+    pub(super) description: Option<Box<str>>,
     pub(super) key_class: Option<Privacy>,
     pub(super) closed: bool,
     pub(super) unlisted: bool,
@@ -249,6 +251,10 @@ impl Compiler<'_> {
         let mut n = Node {
             class: value_class,
             notes,
+            description: obj
+                .get("description")
+                .and_then(Value::as_str)
+                .map(Into::into),
             key_class,
             closed: obj.get("additionalProperties") == Some(&Value::Bool(false)),
             unlisted: obj.get("x-report-unlisted") == Some(&Value::Bool(true)),

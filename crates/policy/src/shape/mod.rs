@@ -10,15 +10,18 @@
 //! instance-dependent sets are merged once into a shared, read-mostly cache.
 //!
 //! [`compile`] builds the node arena, [`analyse`] works out what can be decided before an
-//! instance is seen, and [`walk`] visits one instance.
+//! instance is seen, [`walk`] visits one instance, and [`fields`] lists what the schema
+//! declares, for documentation.
 
 mod analyse;
 mod compile;
+mod fields;
 mod walk;
 
 use crate::tree::{self, Tree};
 use analyse::*;
 use compile::*;
+pub use fields::Field;
 use foldhash::HashMap;
 use privaudit_reports::Privacy;
 use serde_json::Value;
