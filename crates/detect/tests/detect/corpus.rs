@@ -4,8 +4,7 @@
 use privaudit_detect::{Category, Scanner};
 use std::collections::BTreeMap;
 
-mod common;
-use common::load;
+use crate::common::load;
 
 fn overlaps(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
     a.start < b.end && b.start < a.end

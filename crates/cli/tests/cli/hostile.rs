@@ -53,7 +53,7 @@ fn bounded(args: &[&str], envs: &[(&str, &str)], limit: Duration) -> Run {
     cmd.args([
         "--ignored",
         "--exact",
-        "measure_child",
+        "hostile::measure_child",
         "--nocapture",
         "--quiet",
     ])

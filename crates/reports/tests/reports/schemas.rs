@@ -1,6 +1,6 @@
 //! The committed schemas under `schemas/` are exactly what the structs generate.
 //!
-//! Rewrite them with `PRIVAUDIT_BLESS=1 cargo test -p privaudit-reports --test schemas`.
+//! Rewrite them with `PRIVAUDIT_BLESS=1 cargo test -p privaudit-reports --test reports schemas`.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -45,7 +45,7 @@ fn committed_schemas_match_the_structs() {
     }
     assert!(
         stale.is_empty(),
-        "stale schemas (regenerate with PRIVAUDIT_BLESS=1 cargo test -p privaudit-reports --test schemas): {stale:?}"
+        "stale schemas (regenerate with PRIVAUDIT_BLESS=1 cargo test -p privaudit-reports --test reports schemas): {stale:?}"
     );
 }
 

@@ -2,6 +2,7 @@
 //! evidence unless asked for.
 
 mod contract;
+mod hostile;
 
 use assert_cmd::Command;
 use std::io::Write;

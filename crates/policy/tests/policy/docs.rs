@@ -1,6 +1,6 @@
 //! The fields tables in `docs/products/<product>.md` are generated from the schemas, read by
 //! the schema walk the audit uses; a test fails when they drift. Rewrite them with
-//! `PRIVAUDIT_BLESS=1 cargo test -p privaudit-policy --test docs`.
+//! `PRIVAUDIT_BLESS=1 cargo test -p privaudit-policy --test policy docs`.
 
 const BEGIN: &str = "<!-- fields:begin -->";
 const END: &str = "<!-- fields:end -->";
@@ -60,6 +60,6 @@ fn fields_tables_match_the_models() {
     }
     assert!(
         stale.is_empty(),
-        "stale fields tables (regenerate with PRIVAUDIT_BLESS=1 cargo test -p privaudit-policy --test docs): {stale:?}"
+        "stale fields tables (regenerate with PRIVAUDIT_BLESS=1 cargo test -p privaudit-policy --test policy docs): {stale:?}"
     );
 }
