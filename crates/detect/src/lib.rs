@@ -41,8 +41,8 @@ use std::ops::Range;
 
 /// What a match is. The names ([`Category::as_str`]) appear in every output.
 ///
-/// Exhaustive on purpose: the policy crate maps each variant into its own category list,
-/// so a new one fails to compile there until policies can name it.
+/// The policy crate's categories hold these as they are, next to the structural ones
+/// (undeclared members, duplicates, schema violations) that no detector finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     /// An e-mail address.
@@ -105,6 +105,23 @@ impl Category {
     /// Parses a stable name.
     pub fn parse(name: &str) -> Option<Category> {
         Category::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// What a reviewer reads in a message.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Email => "e-mail address",
+            Category::IpAddress => "IP address",
+            Category::Hostname => "host name",
+            Category::Url => "URL",
+            Category::MacAddress => "MAC address",
+            Category::FilePath => "file path",
+            Category::Credential => "credential",
+            Category::PhoneNumber => "telephone number",
+            Category::PaymentCard => "payment card number",
+            Category::Iban => "IBAN",
+            Category::FreeText => "free text",
+        }
     }
 }
 

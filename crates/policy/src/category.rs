@@ -1,39 +1,19 @@
 //! The one list of finding categories: what policies forbid and allow, and what findings carry.
 
 use privaudit_detect::Category as Detected;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// What a finding is about: a detected kind of data, or a structural problem.
+/// What a finding is about: a kind of data a detector found, or a structural problem.
 ///
-/// Policies name categories in `forbids`, `allow` and an exception's `category`; a name that
-/// is none of these is refused when the policy is read, with its line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// Policies name categories in `forbids`, `allow` and an exception's `category` by their
+/// stable names (`email`, `undeclared_field`); a name that is none of these is refused when
+/// the policy is read, with its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Category {
-    /// An e-mail address.
-    Email,
-    /// An IPv4 or IPv6 address.
-    IpAddress,
-    /// A fully qualified host name.
-    Hostname,
-    /// A URL with a scheme.
-    Url,
-    /// A MAC address.
-    MacAddress,
-    /// A file system path.
-    FilePath,
-    /// A secret: token, key, password.
-    Credential,
-    /// A telephone number.
-    PhoneNumber,
-    /// A payment card number.
-    PaymentCard,
-    /// An international bank account number.
-    Iban,
-    /// A natural-language sentence.
-    FreeText,
+    /// Data a detector found: an e-mail address, an IP address, a credential, ...
+    Detected(Detected),
     /// A value that points at one customer, licence or person record.
     Identifier,
     /// A member the documented report does not have.
@@ -44,40 +24,35 @@ pub enum Category {
     SchemaViolation,
 }
 
+/// The categories no detector finds, in the order of their bits after the detected ones.
+const STRUCTURAL: [Category; 4] = [
+    Category::Identifier,
+    Category::UndeclaredField,
+    Category::DuplicateKey,
+    Category::SchemaViolation,
+];
+
 impl Category {
-    /// Every category, in declaration order (the order of a category mask's bits).
-    pub const ALL: [Category; 15] = [
-        Category::Email,
-        Category::IpAddress,
-        Category::Hostname,
-        Category::Url,
-        Category::MacAddress,
-        Category::FilePath,
-        Category::Credential,
-        Category::PhoneNumber,
-        Category::PaymentCard,
-        Category::Iban,
-        Category::FreeText,
-        Category::Identifier,
-        Category::UndeclaredField,
-        Category::DuplicateKey,
-        Category::SchemaViolation,
-    ];
+    /// Every category: the detected ones in their order, then the structural ones (the
+    /// order of a category mask's bits).
+    pub const ALL: [Category; Detected::ALL.len() + STRUCTURAL.len()] = {
+        let mut all = [Category::Identifier; Detected::ALL.len() + STRUCTURAL.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = if i < Detected::ALL.len() {
+                Category::Detected(Detected::ALL[i])
+            } else {
+                STRUCTURAL[i - Detected::ALL.len()]
+            };
+            i += 1;
+        }
+        all
+    };
 
     /// The stable name, as policies and every output format spell it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Category::Email => "email",
-            Category::IpAddress => "ip_address",
-            Category::Hostname => "hostname",
-            Category::Url => "url",
-            Category::MacAddress => "mac_address",
-            Category::FilePath => "file_path",
-            Category::Credential => "credential",
-            Category::PhoneNumber => "phone_number",
-            Category::PaymentCard => "payment_card",
-            Category::Iban => "iban",
-            Category::FreeText => "free_text",
+            Category::Detected(d) => d.as_str(),
             Category::Identifier => "identifier",
             Category::UndeclaredField => "undeclared_field",
             Category::DuplicateKey => "duplicate_key",
@@ -92,23 +67,17 @@ impl Category {
 
     /// This category's bit in a mask of categories.
     pub(crate) fn bit(self) -> u32 {
-        1 << self as u32
+        let index = match self {
+            Category::Detected(d) => d as usize,
+            other => Detected::ALL.len() + STRUCTURAL.iter().position(|s| *s == other).unwrap_or(0),
+        };
+        1 << index
     }
 
     /// What a reviewer reads in a message.
     pub fn label(self) -> &'static str {
         match self {
-            Category::Email => "e-mail address",
-            Category::IpAddress => "IP address",
-            Category::Hostname => "host name",
-            Category::Url => "URL",
-            Category::MacAddress => "MAC address",
-            Category::FilePath => "file path",
-            Category::Credential => "credential",
-            Category::PhoneNumber => "telephone number",
-            Category::PaymentCard => "payment card number",
-            Category::Iban => "IBAN",
-            Category::FreeText => "free text",
+            Category::Detected(d) => d.label(),
             Category::Identifier => "identifier",
             Category::UndeclaredField => "undeclared member",
             Category::DuplicateKey => "duplicate member",
@@ -119,19 +88,26 @@ impl Category {
 
 impl From<Detected> for Category {
     fn from(c: Detected) -> Category {
-        match c {
-            Detected::Email => Category::Email,
-            Detected::IpAddress => Category::IpAddress,
-            Detected::Hostname => Category::Hostname,
-            Detected::Url => Category::Url,
-            Detected::MacAddress => Category::MacAddress,
-            Detected::FilePath => Category::FilePath,
-            Detected::Credential => Category::Credential,
-            Detected::PhoneNumber => Category::PhoneNumber,
-            Detected::PaymentCard => Category::PaymentCard,
-            Detected::Iban => Category::Iban,
-            Detected::FreeText => Category::FreeText,
-        }
+        Category::Detected(c)
+    }
+}
+
+impl Serialize for Category {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Category {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Category, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Category::parse(&name).ok_or_else(|| {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+            serde::de::Error::custom(format!(
+                "unknown variant `{name}`, expected one of {}",
+                names.join(", ")
+            ))
+        })
     }
 }
 
@@ -160,14 +136,21 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_the_detectors() {
+        let mut bits = 0u32;
         for c in Category::ALL {
             assert_eq!(Category::parse(c.as_str()), Some(c));
             let json = serde_json::to_string(&c).unwrap();
             assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<Category>(&json).unwrap(), c);
+            assert_eq!(bits & c.bit(), 0, "{c} shares a bit");
+            bits |= c.bit();
         }
+        assert_eq!(bits.count_ones() as usize, Category::ALL.len());
         for d in Detected::ALL {
             assert_eq!(Category::from(d).as_str(), d.as_str());
         }
         assert_eq!(Category::parse("e-mail"), None);
+        let e = serde_json::from_str::<Category>("\"emial\"").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `emial`"), "{e}");
     }
 }

@@ -33,7 +33,7 @@
 //! parsed bodies live in (up to 1 MiB between audits; a larger body's arena is freed).
 //!
 //! ```
-//! use privaudit_policy::{Auditor, Category, Verdict};
+//! use privaudit_policy::{Auditor, Category, Detected, Verdict};
 //!
 //! let auditor = Auditor::for_product("introvox").unwrap();
 //! let clean = br#"{"instanceHash":"e074cb38f98e37e39002a2c787a6af29293876e137437c05e0f68c7020ac4fb8",
@@ -48,7 +48,7 @@
 //! let leaky = String::from_utf8_lossy(clean).replace(r#""en":6"#, r#""jan@example.nl":6"#);
 //! let audit = auditor.audit(leaky.as_bytes());
 //! let f = &audit.findings[0];
-//! assert_eq!(f.category, Category::Email);
+//! assert_eq!(f.category, Category::Detected(Detected::Email));
 //! assert_eq!(f.evidence.shown(), "j***@***.nl");
 //! // The key is the leak, so the pointer carries it redacted, with a keyed tag.
 //! assert!(f.pointer.starts_with("/totalSteps/<j***@***.nl #"), "{}", f.pointer);
@@ -75,6 +75,8 @@ pub use error::{Error, ErrorKind};
 pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fingerprint};
 pub use leaves::{KindShape, Leaf};
 pub use policy::{Exception, FieldRule, Policy, Rule, Severity, Source};
+/// The categories detectors find, held by [`Category::Detected`].
+pub use privaudit_detect::Category as Detected;
 pub use privaudit_reports::{Report, ReportKind};
 pub use shape::{Field, Notes};
 

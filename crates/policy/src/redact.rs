@@ -2,35 +2,36 @@
 //! to recover the value.
 
 use crate::Category;
+use privaudit_detect::Category as Detected;
 
 /// Redacts `text` found as `category`.
 pub(crate) fn redact(category: Category, text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let first = |n: usize| chars.iter().take(n).collect::<String>();
     match category {
-        Category::Email => match text.rsplit_once('@') {
+        Category::Detected(Detected::Email) => match text.rsplit_once('@') {
             Some((local, domain)) => {
                 let tld = domain.rsplit('.').next().unwrap_or("");
                 format!("{}***@***.{tld}", local.chars().next().unwrap_or('*'))
             }
             None => "***".into(),
         },
-        Category::IpAddress => {
+        Category::Detected(Detected::IpAddress) => {
             if text.contains(':') && text.matches(':').count() >= 2 {
                 format!("{}:***", text.split(':').next().unwrap_or(""))
             } else {
                 format!("{}.***.***.***", text.split('.').next().unwrap_or(""))
             }
         }
-        Category::Hostname => {
+        Category::Detected(Detected::Hostname) => {
             let tld = text.trim_end_matches('.').rsplit('.').next().unwrap_or("");
             format!("***.{tld}")
         }
-        Category::Url => match text.find("://") {
+        Category::Detected(Detected::Url) => match text.find("://") {
             Some(i) => format!("{}://***", &text[..i]),
             None => "***".into(),
         },
-        Category::MacAddress => {
+        Category::Detected(Detected::MacAddress) => {
             let sep = if text.contains('-') { '-' } else { ':' };
             if text.contains('.') {
                 format!("{}.****.****", first(4))
@@ -38,7 +39,7 @@ pub(crate) fn redact(category: Category, text: &str) -> String {
                 format!("{}{sep}**{sep}**{sep}**", first(8))
             }
         }
-        Category::FilePath => {
+        Category::Detected(Detected::FilePath) => {
             let root = if text.starts_with("\\\\") {
                 "\\\\"
             } else if text.starts_with('~') {
@@ -50,7 +51,7 @@ pub(crate) fn redact(category: Category, text: &str) -> String {
             };
             format!("{root}***")
         }
-        Category::Credential => {
+        Category::Detected(Detected::Credential) => {
             // Vendor prefixes (`ghp_`, `AKIA`) say what leaked without weakening the secret.
             if chars.len() >= 24 {
                 format!("{}***", first(4))
@@ -58,13 +59,13 @@ pub(crate) fn redact(category: Category, text: &str) -> String {
                 "***".into()
             }
         }
-        Category::PhoneNumber | Category::PaymentCard => {
+        Category::Detected(Detected::PhoneNumber) | Category::Detected(Detected::PaymentCard) => {
             let digits: Vec<char> = chars.iter().copied().filter(char::is_ascii_digit).collect();
             let tail: String = digits[digits.len().saturating_sub(2)..].iter().collect();
             format!("***{tail}")
         }
-        Category::Iban => format!("{}** ***", first(2)),
-        Category::FreeText => {
+        Category::Detected(Detected::Iban) => format!("{}** ***", first(2)),
+        Category::Detected(Detected::FreeText) => {
             let words = text.split_whitespace().count();
             format!(
                 "{}… ({words} words)",

@@ -41,8 +41,8 @@
 pub mod reverse;
 
 use privaudit_policy::{
-    Category, Draft, Finding, FindingBuilder, FingerprintKey, KindShape, Leaf, Policy, Severity,
-    redact,
+    Category, Detected, Draft, Finding, FindingBuilder, FingerprintKey, KindShape, Leaf, Policy,
+    Severity, redact,
 };
 use privaudit_reports::{Privacy, ReportKind};
 use reverse::Derivation;
@@ -210,10 +210,10 @@ pub fn reverse(
                     Severity::High,
                     Draft::new(
                         &t.pointer,
-                        Category::Url,
+                        Category::Detected(Detected::Url),
                         message,
                         &h.preimage,
-                        redact(Category::Url, &h.preimage),
+                        redact(Category::Detected(Detected::Url), &h.preimage),
                     ),
                 ),
             }
@@ -295,7 +295,7 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
                     Category::Identifier,
                     message,
                     value,
-                    redact(Category::Credential, value),
+                    redact(Category::Detected(Detected::Credential), value),
                 ),
             ),
         });
@@ -345,7 +345,7 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
                             Category::Identifier,
                             message,
                             id,
-                            redact(Category::Credential, id),
+                            redact(Category::Detected(Detected::Credential), id),
                         ),
                     ),
                 });

@@ -36,7 +36,8 @@ struct Finding {
     report: String,
     /// RFC 6901 pointer, data-bearing segments redacted unless evidence is shown.
     pointer: String,
-    category: Category,
+    #[schemars(schema_with = "category")]
+    category: String,
     severity: Severity,
     /// `product/rule`, the promise the finding breaks.
     rule: String,
@@ -85,24 +86,13 @@ struct BySeverity {
     high: usize,
 }
 
-#[derive(Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-enum Category {
-    Email,
-    IpAddress,
-    Hostname,
-    Url,
-    MacAddress,
-    FilePath,
-    Credential,
-    PhoneNumber,
-    PaymentCard,
-    Iban,
-    FreeText,
-    Identifier,
-    UndeclaredField,
-    DuplicateKey,
-    SchemaViolation,
+/// A category's stable name: one of `privaudit_policy::Category::ALL`.
+fn category(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = privaudit_policy::Category::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    schemars::json_schema!({ "type": "string", "enum": names })
 }
 
 #[derive(Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
@@ -135,22 +125,6 @@ fn the_committed_schema_is_the_mirror() {
         have == want,
         "docs/output.schema.json is stale (regenerate with PRIVAUDIT_BLESS=1 cargo test -p privaudit --test cli contract)"
     );
-}
-
-#[test]
-fn the_contract_names_every_category() {
-    let schema: serde_json::Value = serde_json::from_str(&generated()).unwrap();
-    let listed: Vec<&str> = schema["$defs"]["Category"]["enum"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(serde_json::Value::as_str)
-        .collect();
-    let mut all: Vec<&str> = privaudit_policy::Category::ALL.map(|c| c.as_str()).to_vec();
-    let mut listed_sorted = listed.clone();
-    all.sort_unstable();
-    listed_sorted.sort_unstable();
-    assert_eq!(listed_sorted, all);
 }
 
 #[test]

@@ -373,7 +373,7 @@ impl<'a> Run<'a> {
             let category = e
                 .category
                 .or_else(|| rule.and_then(|r| r.forbids.first().copied()))
-                .unwrap_or(Category::Credential);
+                .unwrap_or(Category::Detected(Detected::Credential));
             let text = match v {
                 Tree::String(s) => (*s).to_string(),
                 other => other.to_value().to_string(),
@@ -397,16 +397,16 @@ impl<'a> Run<'a> {
         if class == Some(Privacy::Credential) && exception.is_none() {
             let message = format!(
                 "the field carries a secret; breaks: {}",
-                self.promise(Category::Credential)
+                self.promise(Category::Detected(Detected::Credential))
             );
             self.push(Draft {
                 span: Some(0..text.len()),
                 ..Draft::new(
                     pointer,
-                    Category::Credential,
+                    Category::Detected(Detected::Credential),
                     message,
                     text,
-                    redact(Category::Credential, text),
+                    redact(Category::Detected(Detected::Credential), text),
                 )
             });
             return;
