@@ -251,16 +251,7 @@ fn detect(name: &str, data: &[u8], endpoints: &[&str], limits: &Limits) -> Resul
         }
         // NDJSON, or one JSON document that does not parse (reported as one bad record).
         if hinted_ndjson || lines.len() > 1 && lines.iter().all(|(_, l)| l.starts_with('{')) {
-            let records = lines
-                .iter()
-                .enumerate()
-                .map(|(index, (n, l))| Record {
-                    index,
-                    line: Some(*n),
-                    endpoint: None,
-                    body: Ok(l.as_bytes().to_vec()),
-                })
-                .collect();
+            let records = ndjson::line_records(lines.iter().map(|(n, l)| (*n, l.as_bytes())));
             return Ok(capture(Format::Ndjson, records));
         }
         return Ok(single(Format::Json, first_line, trimmed.as_bytes()));

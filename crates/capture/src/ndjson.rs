@@ -37,18 +37,21 @@ pub(crate) fn ndjson_lines(text: &[u8]) -> Option<Vec<Record>> {
         .map(|(i, l)| (i + 1, l.trim_ascii()))
         .filter(|(_, l)| !l.is_empty())
         .collect();
-    (lines.len() > 1 && lines.iter().all(|(_, l)| l.starts_with(b"{"))).then(|| {
-        lines
-            .iter()
-            .enumerate()
-            .map(|(index, (n, l))| Record {
-                index,
-                line: Some(*n),
-                endpoint: None,
-                body: Ok(l.to_vec()),
-            })
-            .collect()
-    })
+    (lines.len() > 1 && lines.iter().all(|(_, l)| l.starts_with(b"{")))
+        .then(|| line_records(lines.into_iter()))
+}
+
+/// One record per line, numbered in order, each with its 1-based line number.
+pub(crate) fn line_records<'a>(lines: impl Iterator<Item = (usize, &'a [u8])>) -> Vec<Record> {
+    lines
+        .enumerate()
+        .map(|(index, (n, l))| Record {
+            index,
+            line: Some(n),
+            endpoint: None,
+            body: Ok(l.to_vec()),
+        })
+        .collect()
 }
 
 /// Reads NDJSON from a stream in batches: memory holds one batch, never the whole input.

@@ -95,12 +95,15 @@ impl Maker {
         }
     }
 
-    fn finding(
+    /// A finding about `samples[sample]`.
+    fn located(
         &self,
-        kind: &'static ReportKind,
+        samples: &[Sample],
+        sample: usize,
         severity: Severity,
         mut draft: Draft<'_>,
-    ) -> Finding {
+    ) -> Located {
+        let kind = samples[sample].kind;
         // A map key on the way may be the data itself: the pointer is redacted as the
         // engine's are.
         draft.redacted_pointer =
@@ -117,7 +120,7 @@ impl Maker {
         if !self.show_evidence {
             f.raw_pointer = None;
         }
-        f
+        Located { sample, finding: f }
     }
 }
 
@@ -198,25 +201,18 @@ pub fn reverse(
         .iter()
         .map(|h| {
             let t = &reversal.targets[h.target];
-            let kind = samples[t.sample].kind;
             let message = format!(
                 "the hash is reversible: guess {} of {} ({}) hashes to it, so the field discloses the instance URL it was meant to hide",
                 h.guess, outcome.guesses, h.variant
             );
-            Located {
-                sample: t.sample,
-                finding: maker.finding(
-                    kind,
-                    Severity::High,
+            maker.located(samples, t.sample, Severity::High,
                     Draft::new(
                         &t.pointer,
                         Category::Detected(Detected::Url),
                         message,
                         &h.preimage,
                         redact(Category::Detected(Detected::Url), &h.preimage),
-                    ),
-                ),
-            }
+                    ))
         })
         .collect()
 }
@@ -281,24 +277,22 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
                 ""
             }
         );
-        out.push(Located {
-            sample: first,
-            finding: maker.finding(
-                samples[first].kind,
-                if across {
-                    Severity::Low
-                } else {
-                    Severity::Info
-                },
-                Draft::new(
-                    pointer,
-                    Category::Identifier,
-                    message,
-                    value,
-                    redact(Category::Detected(Detected::Credential), value),
-                ),
+        out.push(maker.located(
+            samples,
+            first,
+            if across {
+                Severity::Low
+            } else {
+                Severity::Info
+            },
+            Draft::new(
+                pointer,
+                Category::Identifier,
+                message,
+                value,
+                redact(Category::Detected(Detected::Credential), value),
             ),
-        });
+        ));
     }
     // Per-run random ids (`x-run-told-by`) that come back in another run.
     type Runs<'l> = BTreeMap<&'l str, BTreeMap<Vec<&'l str>, usize>>;
@@ -335,20 +329,18 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
                     by_run.len(),
                     run_keys.join(", ")
                 );
-                out.push(Located {
-                    sample: i,
-                    finding: maker.finding(
-                        samples[i].kind,
-                        Severity::Medium,
-                        Draft::new(
-                            pointer,
-                            Category::Identifier,
-                            message,
-                            id,
-                            redact(Category::Detected(Detected::Credential), id),
-                        ),
+                out.push(maker.located(
+                    samples,
+                    i,
+                    Severity::Medium,
+                    Draft::new(
+                        pointer,
+                        Category::Identifier,
+                        message,
+                        id,
+                        redact(Category::Detected(Detected::Credential), id),
                     ),
-                });
+                ));
             }
         }
     }
@@ -367,20 +359,18 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
             let message = format!(
                 "the {what} is sent raw where the documentation implies only a hash of it is kept; the raw value links every report of the machine and, hashed unsalted afterwards, stays guessable"
             );
-            out.push(Located {
-                sample: i,
-                finding: maker.finding(
-                    samples[i].kind,
-                    Severity::Medium,
-                    Draft::new(
-                        &l.pointer,
-                        Category::Identifier,
-                        message,
-                        &l.value,
-                        format!("<{} characters>", l.value.chars().count()),
-                    ),
+            out.push(maker.located(
+                samples,
+                i,
+                Severity::Medium,
+                Draft::new(
+                    &l.pointer,
+                    Category::Identifier,
+                    message,
+                    &l.value,
+                    format!("<{} characters>", l.value.chars().count()),
                 ),
-            });
+            ));
         }
     }
     out.sort_by_key(|l| l.sample);
@@ -557,20 +547,18 @@ pub fn uniqueness_findings(
                     )
                 }
             );
-            out.push(Located {
-                sample: i,
-                finding: maker.finding(
-                    samples[i].kind,
-                    severity,
-                    Draft::new(
-                        "",
-                        Category::Identifier,
-                        message,
-                        &format!("k={}", u.k[j]),
-                        format!("k={}", u.k[j]),
-                    ),
+            out.push(maker.located(
+                samples,
+                i,
+                severity,
+                Draft::new(
+                    "",
+                    Category::Identifier,
+                    message,
+                    &format!("k={}", u.k[j]),
+                    format!("k={}", u.k[j]),
                 ),
-            });
+            ));
         }
         stats.push((product, u));
     }
@@ -601,6 +589,11 @@ mod tests {
         Sample { kind, value: v }
     }
 
+    fn uniqueness_of(samples: &[Sample]) -> Uniqueness {
+        let refs: Vec<&Sample> = samples.iter().collect();
+        uniqueness(&refs)
+    }
+
     #[test]
     fn hash_derivations_come_from_the_report_models() {
         use reverse::Derivation::*;
@@ -623,8 +616,7 @@ mod tests {
             introvox("DE", "Europe/Berlin", 50),
             introvox("BE", "Europe/Brussels", 40),
         ];
-        let refs: Vec<&Sample> = samples.iter().collect();
-        let u = uniqueness(&refs);
+        let u = uniqueness_of(&samples);
         assert_eq!(u.combinations, 3, "user counts 40–63 share one bucket");
         assert_eq!(u.k, [3, 3, 3, 2, 2, 1]);
         assert_eq!(u.unique, 1);
@@ -651,13 +643,9 @@ mod tests {
 
     #[test]
     fn the_field_that_singles_a_report_out() {
-        let samples = [
-            introvox("NL", "Europe/Amsterdam", 40),
-            introvox("NL", "Europe/Amsterdam", 41),
-            introvox("NL", "America/Curacao", 40),
-        ];
-        let refs: Vec<&Sample> = samples.iter().collect();
-        let u = uniqueness(&refs);
+        let samples = ["Europe/Amsterdam", "Europe/Amsterdam", "America/Curacao"]
+            .map(|tz| introvox("NL", tz, 40));
+        let u = uniqueness_of(&samples);
         assert_eq!(u.singled_out_by, [("/defaultTimezone".to_string(), 1)]);
     }
 
