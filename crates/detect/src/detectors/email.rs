@@ -14,24 +14,17 @@ pub(crate) fn at_sign(b: &[u8], start: usize, end: usize, out: &mut Vec<Match>) 
     let at = t.iter().rposition(|&c| c == b'@').unwrap_or(0);
     let (local, domain) = (&t[..at], &t[at + 1..]);
     let dstart = s + at + 1;
+    // Whatever an `@` token turns out to be, it is certain.
+    let mut found = |category, span, kind| {
+        out.push(Match::new(category, span, Confidence::High, kind));
+        true
+    };
     if domain.iter().filter(|&&c| c == b':').count() >= 2 && net::ipv6(domain).is_some() {
-        out.push(Match::new(
-            Category::IpAddress,
-            dstart..dstart + domain.len(),
-            Confidence::High,
-            "ipv6",
-        ));
-        return true;
+        return found(Category::IpAddress, dstart..dstart + domain.len(), "ipv6");
     }
     // `192.168.2.1@eth0`: an address bound to an interface.
     if local.first().is_some_and(u8::is_ascii_digit) && net::ipv4(local, true, false).is_some() {
-        out.push(Match::new(
-            Category::IpAddress,
-            s..s + at,
-            Confidence::High,
-            "ipv4",
-        ));
-        return true;
+        return found(Category::IpAddress, s..s + at, "ipv4");
     }
     let domain_end = domain
         .iter()
@@ -50,24 +43,12 @@ pub(crate) fn at_sign(b: &[u8], start: usize, end: usize, out: &mut Vec<Match>) 
             .all(|&c| c.is_ascii_alphanumeric() || b".!#$%&*+/?^_{}~-".contains(&c) || c >= 0x80);
     // A file-like or upper-case domain lowers a bare host name, not an address.
     if local_ok && host::confidence(domain).is_some() {
-        out.push(Match::new(
-            Category::Email,
-            s..dstart + domain.len(),
-            Confidence::High,
-            "email",
-        ));
-        return true;
+        return found(Category::Email, s..dstart + domain.len(), "email");
     }
     if domain[0].is_ascii_digit()
         && let Some(_c) = net::ipv4(domain, true, false)
     {
-        out.push(Match::new(
-            Category::IpAddress,
-            dstart..dstart + domain.len(),
-            Confidence::High,
-            "ipv4",
-        ));
-        return true;
+        return found(Category::IpAddress, dstart..dstart + domain.len(), "ipv4");
     }
     false
 }

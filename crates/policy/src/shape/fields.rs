@@ -29,14 +29,17 @@ const MAX_DEPTH: usize = 24;
 impl Shape {
     /// Every field the schema declares, depth first in declaration order.
     pub(crate) fn fields(&self) -> Vec<Field> {
-        let mut out = Vec::new();
-        let mut open = Vec::new();
-        self.closure(0, &mut open);
+        let mut lister = Lister {
+            shape: self,
+            open: Vec::new(),
+            out: Vec::new(),
+        };
+        self.closure(0, &mut lister.open);
         // The root's class is its members' when they have none (a struct-level class).
-        let class = open.iter().find_map(|&n| self.nodes[n].class);
-        self.list(0, "", class, &mut open, &mut out, 0);
-        out.dedup();
-        out
+        let class = lister.open.iter().find_map(|&n| self.nodes[n].class);
+        lister.list(0, "", class, 0);
+        lister.out.dedup();
+        lister.out
     }
 
     /// `id` and the nodes that always apply with it (`$ref`, `allOf`), once each.
@@ -81,96 +84,6 @@ impl Shape {
         }
     }
 
-    fn list(
-        &self,
-        id: Id,
-        pointer: &str,
-        class: Option<Privacy>,
-        open: &mut Vec<Id>,
-        out: &mut Vec<Field>,
-        depth: usize,
-    ) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let mut parts = Vec::new();
-        self.parts(id, "", &mut parts, 0);
-        for (n, label) in parts {
-            let node = &self.nodes[n];
-            for (name, child) in &node.properties {
-                self.child(
-                    *child,
-                    &format!("{pointer}{label}/{name}"),
-                    class,
-                    open,
-                    out,
-                    depth,
-                );
-            }
-            if let Some(child) = node.additional {
-                let keys = node
-                    .key_class
-                    .map_or(String::new(), |k| format!("{{{}}}", k.as_str()));
-                self.child(
-                    child,
-                    &format!("{pointer}{label}/*{keys}"),
-                    class,
-                    open,
-                    out,
-                    depth,
-                );
-            }
-            if let Some(child) = node.items {
-                self.child(
-                    child,
-                    &format!("{pointer}{label}/*"),
-                    class,
-                    open,
-                    out,
-                    depth,
-                );
-            }
-        }
-    }
-
-    fn child(
-        &self,
-        id: Id,
-        pointer: &str,
-        inherited: Option<Privacy>,
-        open: &mut Vec<Id>,
-        out: &mut Vec<Field>,
-        depth: usize,
-    ) {
-        let mut closure = Vec::new();
-        self.closure(id, &mut closure);
-        let first = |f: &dyn Fn(&Node) -> Option<&str>| -> Option<String> {
-            closure
-                .iter()
-                .find_map(|&n| f(&self.nodes[n]))
-                .map(str::to_string)
-        };
-        let class = closure
-            .iter()
-            .find_map(|&n| self.nodes[n].class)
-            .or(inherited);
-        let description = first(&|n| n.description.as_deref()).unwrap_or_default();
-        out.push(Field {
-            pointer: pointer.to_string(),
-            types: self.type_of(id, 0),
-            class,
-            description: description.split_whitespace().collect::<Vec<_>>().join(" "),
-        });
-        // A schema met again below itself (an any-value) is listed once.
-        if closure.iter().any(|n| open.contains(n)) {
-            return;
-        }
-        let at = open.len();
-        open.extend_from_slice(&closure);
-        self.list(id, pointer, class, open, out, depth + 1);
-        open.truncate(at);
-    }
-
     /// What a node admits, as text.
     fn type_of(&self, id: Id, depth: usize) -> String {
         let n = &self.nodes[id];
@@ -208,5 +121,69 @@ fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// The state of one listing: the schemas open on the way down, and the fields so far.
+struct Lister<'s> {
+    shape: &'s Shape,
+    open: Vec<Id>,
+    out: Vec<Field>,
+}
+
+impl Lister<'_> {
+    fn list(&mut self, id: Id, pointer: &str, class: Option<Privacy>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let shape = self.shape;
+        let mut parts = Vec::new();
+        shape.parts(id, "", &mut parts, 0);
+        for (n, label) in parts {
+            let node = &shape.nodes[n];
+            for (name, child) in &node.properties {
+                self.child(*child, &format!("{pointer}{label}/{name}"), class, depth);
+            }
+            if let Some(child) = node.additional {
+                let keys = node
+                    .key_class
+                    .map_or(String::new(), |k| format!("{{{}}}", k.as_str()));
+                self.child(child, &format!("{pointer}{label}/*{keys}"), class, depth);
+            }
+            if let Some(child) = node.items {
+                self.child(child, &format!("{pointer}{label}/*"), class, depth);
+            }
+        }
+    }
+
+    fn child(&mut self, id: Id, pointer: &str, inherited: Option<Privacy>, depth: usize) {
+        let shape = self.shape;
+        let mut closure = Vec::new();
+        shape.closure(id, &mut closure);
+        let first = |f: &dyn Fn(&Node) -> Option<&str>| -> Option<String> {
+            closure
+                .iter()
+                .find_map(|&n| f(&shape.nodes[n]))
+                .map(str::to_string)
+        };
+        let class = closure
+            .iter()
+            .find_map(|&n| shape.nodes[n].class)
+            .or(inherited);
+        let description = first(&|n| n.description.as_deref()).unwrap_or_default();
+        self.out.push(Field {
+            pointer: pointer.to_string(),
+            types: shape.type_of(id, 0),
+            class,
+            description: description.split_whitespace().collect::<Vec<_>>().join(" "),
+        });
+        // A schema met again below itself (an any-value) is listed once.
+        if closure.iter().any(|n| self.open.contains(n)) {
+            return;
+        }
+        let at = self.open.len();
+        self.open.extend_from_slice(&closure);
+        self.list(id, pointer, class, depth + 1);
+        self.open.truncate(at);
     }
 }
