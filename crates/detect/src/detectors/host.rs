@@ -24,6 +24,27 @@ const FILE_EXTENSION_TLDS: &[&[u8]] = &[
     b"slice", b"scope", b"swap", b"device",
 ];
 
+/// Top-level domains that are also the last word of common setting names, and the first
+/// words of those names: `user.email`, `user.name`, `smtp.host` are keys (git, mail and
+/// application settings), not host names.
+const SETTING_TLDS: &[&[u8]] = &[b"email", b"name", b"host", b"login", b"mobile", b"phone"];
+const SETTING_HEADS: &[&[u8]] = &[
+    b"user",
+    b"author",
+    b"committer",
+    b"sender",
+    b"admin",
+    b"smtp",
+    b"mail",
+    b"db",
+    b"ldap",
+    b"proxy",
+    b"server",
+    b"owner",
+    b"contact",
+    b"account",
+];
+
 /// First labels that mark a reverse-DNS identifier (`org.nextcloud.introvox`) rather than a
 /// host name.
 const REVERSE_DNS_HEADS: &[&[u8]] = &[
@@ -92,8 +113,17 @@ pub(crate) fn confidence(host: &[u8]) -> Option<Confidence> {
             return None;
         }
     }
+    // `10.5.0.dev`: a version whose last part happens to be a top-level domain.
+    let numbered = lower[..last_start - 1]
+        .iter()
+        .all(|&b| b.is_ascii_digit() || b == b'.');
+    if numbered {
+        return None;
+    }
     let first = lower.split(|&b| b == b'.').next().unwrap_or_default();
-    let file_like = labels == 2 && FILE_EXTENSION_TLDS.contains(&tld);
+    let file_like = labels == 2
+        && (FILE_EXTENSION_TLDS.contains(&tld)
+            || (SETTING_TLDS.contains(&tld) && SETTING_HEADS.contains(&first)));
     let reverse_dns = labels >= 3 && REVERSE_DNS_HEADS.contains(&first);
     if upper || file_like || reverse_dns {
         return Some(Confidence::Low);
@@ -169,9 +199,17 @@ mod tests {
             "a.b",
             "foo.notatld",
             "org.nextcloud.introvox",
+            "10.5.0.dev",
+            "9.4.app",
         ] {
             assert!(confidence(s.as_bytes()).is_none(), "{s}");
         }
+        // Setting names under word-like top-level domains stay below the default.
+        for s in ["user.email", "user.name", "smtp.host"] {
+            assert_eq!(confidence(s.as_bytes()), Some(Confidence::Low), "{s}");
+        }
+        assert_eq!(confidence(b"10-5.example.dev"), Some(Confidence::High));
+        assert_eq!(confidence(b"jan.email"), Some(Confidence::Medium));
         for s in ["README.md", "setup.py", "com.example.app", "ASP.NET"] {
             assert_eq!(confidence(s.as_bytes()), Some(Confidence::Low), "{s}");
         }

@@ -382,8 +382,9 @@ pub(crate) fn high_entropy_short(t: &[u8]) -> bool {
 }
 
 /// A long random-looking token: mixed case and digits, high entropy, many class changes.
+/// A subresource-integrity digest (`sha512-…`, as npm prints it) is public, not a secret.
 pub(crate) fn high_entropy(t: &[u8]) -> bool {
-    if t.len() < 20 || t.len() > 1024 {
+    if t.len() < 20 || t.len() > 1024 || integrity_digest(t) {
         return false;
     }
     let (mut upper, mut lower, mut digit, mut changes) = (0usize, 0usize, 0usize, 0usize);
@@ -413,6 +414,24 @@ pub(crate) fn high_entropy(t: &[u8]) -> bool {
     }
     let e = entropy(t);
     if t.len() < 32 { e >= 3.8 } else { e >= 4.2 }
+}
+
+/// `sha256-`, `sha384-` or `sha512-` and the base64 of a digest of that size: a
+/// subresource-integrity value (npm's `integrity`, HTML's `integrity=`).
+fn integrity_digest(t: &[u8]) -> bool {
+    let (body, bytes) = match t.get(..7) {
+        Some(b"sha256-") => (&t[7..], 32),
+        Some(b"sha384-") => (&t[7..], 48),
+        Some(b"sha512-") => (&t[7..], 64),
+        _ => return false,
+    };
+    // The padding may be cut off, `=` being a delimiter of the scan.
+    let padded = (bytes as usize).div_ceil(3) * 4;
+    let unpadded = (bytes as usize * 4).div_ceil(3);
+    (body.len() == padded || body.len() == unpadded)
+        && body
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
 /// A PEM block holding a private key, from `-----BEGIN` to the end of its END line.
@@ -537,6 +556,17 @@ mod tests {
     #[test]
     fn entropy_gate() {
         assert!(high_entropy(b"Xk9mQ2vL7pR4tW8zN3bH6cJ1"));
+        // npm's integrity digests are public content hashes.
+        assert!(!high_entropy(
+            b"sha512-pKvURIxJVi2CgRXROh/M6pJ/UrTVRZKX+LQ+QtqJI4vBNibkPcs43bCCSIkn7JBPtCBXRDmD6IWFF51QVRr+Yg=="
+        ));
+        assert!(!high_entropy(
+            b"sha256-ofzkNjhU/4iM/0uOeHXWAMJoI5BBKoz3mzfQsRFIsPo="
+        ));
+        // The prefix alone does not excuse a token of another length.
+        assert!(high_entropy(
+            b"sha256-ofzkNjhU/4iM/0uOeHXWAMJoI5BBKoz3mzfQsRFIsPo9xQ"
+        ));
         for s in [
             "9A4F0C2B71E84D3A8B5C6D7E8F901A2B",
             "8kq3xzt1m7fd9rgw5ye4bc6hpo",
