@@ -51,8 +51,13 @@ const REVERSE_DNS_HEADS: &[&[u8]] = &[
     b"com", b"org", b"net", b"io", b"de", b"nl", b"eu", b"uk", b"fr", b"ch", b"at", b"be",
 ];
 
-/// Judges a candidate host name. Returns `None` when it is not a host name at all.
+/// Judges a candidate host name. Returns `None` when it is not a host name at all. A name
+/// in another script (`nc.söderhamn-kommun.se`, `почта-сервер.рф`) is judged by its ASCII
+/// form (UTS #46, the `idna` crate), as resolvers and the public suffix list see it.
 pub(crate) fn confidence(host: &[u8]) -> Option<Confidence> {
+    if !host.is_ascii() {
+        return unicode(host);
+    }
     if host.len() < 4 || host.len() > 253 {
         return None;
     }
@@ -135,6 +140,51 @@ pub(crate) fn confidence(host: &[u8]) -> Option<Confidence> {
     })
 }
 
+fn unicode(host: &[u8]) -> Option<Confidence> {
+    // Only ASCII dots separate labels here: UTS #46 also reads ideographic full stops as
+    // dots, which would make a sentence in Chinese or Japanese a host name.
+    let dots = host.iter().filter(|&&b| b == b'.').count();
+    if dots == 0 || host.len() > 253 * 4 {
+        return None;
+    }
+    // Into a buffer on the stack: clean strings are scanned without allocating.
+    let mut ascii = Ascii([0; 253], 0);
+    let converted = idna::uts46::Uts46::new().process(
+        host,
+        idna::uts46::AsciiDenyList::STD3,
+        idna::uts46::Hyphens::Allow,
+        idna::uts46::ErrorPolicy::FailFast,
+        |_, _, _| false,
+        &mut ascii,
+        None,
+    );
+    let ascii = match converted {
+        Ok(idna::uts46::ProcessingSuccess::WroteToSink) => &ascii.0[..ascii.1],
+        _ => return None,
+    };
+    if ascii.iter().filter(|&&b| b == b'.').count() != dots
+        || memchr::memmem::find(ascii, b"xn--").is_none()
+    {
+        return None;
+    }
+    confidence(ascii)
+}
+
+/// At most one DNS name of ASCII.
+struct Ascii([u8; 253], usize);
+
+impl std::fmt::Write for Ascii {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.1 + s.len();
+        self.0
+            .get_mut(self.1..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.1 = end;
+        Ok(())
+    }
+}
+
 /// A host name, `host:port`, or `host/path` (a URL without its scheme).
 pub(crate) fn host_like(b: &[u8], start: usize, end: usize, out: &mut Vec<Match>) -> bool {
     let t = &b[start..end];
@@ -209,6 +259,18 @@ mod tests {
             assert_eq!(confidence(s.as_bytes()), Some(Confidence::Low), "{s}");
         }
         assert_eq!(confidence(b"10-5.example.dev"), Some(Confidence::High));
+        // Names in other scripts are judged by their ASCII form.
+        for (name, want) in [
+            ("nc.söderhamn-kommun.se", Confidence::High),
+            ("chat.почта-сервер.рф", Confidence::High),
+            ("münchen.de", Confidence::Medium),
+            ("ñandú-consultores.es", Confidence::Medium),
+        ] {
+            assert_eq!(confidence(name.as_bytes()), Some(want), "{name}");
+        }
+        for name in ["Größe.Datei", "例子。测试", "dé.jà", "café.notatld"] {
+            assert_eq!(confidence(name.as_bytes()), None, "{name}");
+        }
         assert_eq!(confidence(b"jan.email"), Some(Confidence::Medium));
         for s in ["README.md", "setup.py", "com.example.app", "ASP.NET"] {
             assert_eq!(confidence(s.as_bytes()), Some(Confidence::Low), "{s}");

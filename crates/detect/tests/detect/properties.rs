@@ -70,6 +70,18 @@ fn email() -> impl Strategy<Value = String> {
         .prop_map(|(local, labels, tld)| format!("{local}@{}.{tld}", labels.join(".")))
 }
 
+/// An e-mail address whose domain or local part is written in another script.
+fn unicode_email() -> impl Strategy<Value = String> {
+    let tld = prop::sample::select(vec!["de", "se", "es", "ch", "рф", "com", "org"]);
+    (
+        "[a-zà-ÿ][a-z0-9à-ÿ]{1,8}",
+        "[a-zà-öø-ÿа-я]{2,8}(-[a-zà-öø-ÿа-я]{2,6})?",
+        tld,
+    )
+        .prop_map(|(local, label, tld)| format!("{local}@mail.{label}.{tld}"))
+        .prop_filter("not all ASCII", |e| !e.is_ascii())
+}
+
 fn mac() -> impl Strategy<Value = String> {
     (any::<[u8; 6]>(), 0..4u8).prop_map(|(b, form)| match form {
         0 => b
@@ -195,6 +207,11 @@ proptest! {
 
     #[test]
     fn emails_are_found((b, a) in around(), v in email()) {
+        assert_found(&format!("{b}{v}{a}"), b.len(), &v, Category::Email, Confidence::Medium)?;
+    }
+
+    #[test]
+    fn unicode_emails_are_found((b, a) in around(), v in unicode_email()) {
         assert_found(&format!("{b}{v}{a}"), b.len(), &v, Category::Email, Confidence::Medium)?;
     }
 
