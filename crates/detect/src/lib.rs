@@ -29,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod decode;
 mod detectors;
 mod lexicon;
 mod registry;

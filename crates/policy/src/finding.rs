@@ -3,6 +3,7 @@
 //! from the policy, keeps raw text only when evidence is shown, and fingerprints it.
 
 use crate::{Category, Policy, Severity};
+use privaudit_detect::decode::Encoding;
 use std::fmt;
 use std::ops::Range;
 
@@ -138,6 +139,9 @@ pub struct Finding {
     pub span: Option<Range<usize>>,
     /// Whether the finding is about the member's key rather than its value.
     pub on_key: bool,
+    /// The encodings the leak was found under, outermost first (`base64`, then `gzip`);
+    /// empty when it was found as sent. The pointer and span are those of the encoded value.
+    pub encoding: Vec<Encoding>,
     /// Stable id: 32 hex characters of an HMAC-SHA-256 under the [`FingerprintKey`] over
     /// product, kind, the redacted pointer, category, rule and the matched text (for a
     /// finding about a member, its raw pointer). It holds no raw value, cannot be checked
@@ -178,6 +182,8 @@ pub struct Draft<'a> {
     pub span: Option<Range<usize>>,
     /// Whether the finding is about the member's key.
     pub on_key: bool,
+    /// The encodings the text was found under, outermost first; empty when found as sent.
+    pub encoding: Vec<Encoding>,
 }
 
 impl<'a> Draft<'a> {
@@ -201,6 +207,7 @@ impl<'a> Draft<'a> {
             redacted,
             span: None,
             on_key: false,
+            encoding: Vec::new(),
         }
     }
 }
@@ -276,6 +283,7 @@ impl<'a> FindingBuilder<'a> {
             },
             span: d.span,
             on_key: d.on_key,
+            encoding: d.encoding,
             fingerprint,
         }
     }

@@ -10,6 +10,9 @@ use std::io::{self, Write};
 #[derive(serde::Serialize)]
 struct JsonFinding<'a> {
     category: &'a str,
+    /// Only for a leak found under an encoding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    encoding: Vec<&'static str>,
     evidence: &'a str,
     fingerprint: &'a str,
     message: &'a str,
@@ -73,6 +76,7 @@ impl Sink for Json {
             self.start(out)?;
             let row = JsonFinding {
                 category: f.category.as_str(),
+                encoding: f.encoding.iter().map(|e| e.as_str()).collect(),
                 evidence: f.evidence.shown(),
                 fingerprint: &f.fingerprint,
                 message: &f.message,

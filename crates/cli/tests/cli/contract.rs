@@ -38,6 +38,10 @@ struct Finding {
     pointer: String,
     #[schemars(schema_with = "category")]
     category: String,
+    /// The encodings the leak was found under, outermost first (`percent`, `base64`,
+    /// `gzip`, `data-uri`, `jwt-claims`); absent when it was found as sent.
+    #[serde(default)]
+    encoding: Vec<String>,
     severity: Severity,
     /// `product/rule`, the promise the finding breaks.
     rule: String,

@@ -3,7 +3,8 @@
 
 use super::eq_lower;
 use crate::Confidence;
-use crate::validators::{base64_decode, entropy};
+use crate::decode::base64_into;
+use crate::validators::entropy;
 
 #[derive(Clone, Copy)]
 enum Charset {
@@ -226,7 +227,7 @@ pub(crate) fn jwt(t: &[u8]) -> bool {
         return false;
     }
     let mut buf = [0u8; 512];
-    let Some(n) = base64_decode(header, &mut buf) else {
+    let Some(n) = base64_into(header, &mut buf) else {
         return false;
     };
     let header = &buf[..n];
@@ -501,7 +502,7 @@ pub(crate) fn contextual(
         )),
         2 => {
             let mut buf = [0u8; 256];
-            let n = crate::validators::base64_decode(v, &mut buf)?;
+            let n = base64_into(v, &mut buf)?;
             buf[..n]
                 .contains(&b':')
                 .then_some((start, end, "basic-auth"))

@@ -10,6 +10,9 @@ pub struct Case {
     pub expect: Vec<Expected>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For `encoded.jsonl`: the encodings the expected values lie under, outermost first.
+    #[serde(default)]
+    pub encoding: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -83,6 +83,49 @@ fn recall_and_precision_on_the_positives() {
     assert!(failing.is_empty(), "recall below 0.98 for {failing:?}");
 }
 
+/// The leaks of `encoded.jsonl`, found in a decoded layer under the encodings labelled, with
+/// their category; recall per encoding.
+#[test]
+fn encoded_leaks_are_found_in_their_layers() {
+    let scanner = Scanner::new();
+    let mut by_encoding: BTreeMap<String, [usize; 2]> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for case in load("encoded.jsonl") {
+        let layers = privaudit_detect::decode::layers(&case.text);
+        for e in &case.expect {
+            let category = Category::parse(&e.category).expect("a category");
+            let hit = layers.iter().any(|l| {
+                let names: Vec<&str> = l.encodings.iter().map(|x| x.as_str()).collect();
+                names == case.encoding
+                    && scanner.scan_vec(&l.text).iter().any(|m| {
+                        m.is_default()
+                            && m.category == category
+                            && l.text[m.span.clone()].contains(e.value.as_str())
+                    })
+            });
+            let row = by_encoding.entry(case.encoding.join("+")).or_default();
+            row[0] += 1;
+            row[1] += usize::from(hit);
+            if !hit {
+                misses.push(format!("{} {:?} in {:?}", e.category, e.value, case.text));
+            }
+        }
+    }
+    let mut failing = Vec::new();
+    println!("{:<16} {:>8} {:>7}", "encoding", "expected", "recall");
+    for (encoding, [expected, found]) in &by_encoding {
+        let recall = *found as f64 / *expected as f64;
+        println!("{encoding:<16} {expected:>8} {recall:>7.3}");
+        if recall < 0.98 {
+            failing.push(encoding.clone());
+        }
+    }
+    for m in &misses {
+        println!("missed: {m}");
+    }
+    assert!(failing.is_empty(), "recall below 0.98 under {failing:?}");
+}
+
 #[test]
 fn no_look_alike_is_flagged() {
     let scanner = Scanner::new();
@@ -93,15 +136,25 @@ fn no_look_alike_is_flagged() {
             "look-alikes expect nothing: {:?}",
             case.text
         );
-        for m in scanner
-            .scan_vec(&case.text)
-            .into_iter()
-            .filter(|m| m.is_default())
+        // Nor in anything decoded from them.
+        let texts = std::iter::once(case.text.clone()).chain(
+            privaudit_detect::decode::layers(&case.text)
+                .into_iter()
+                .map(|l| l.text),
+        );
+        for (text, m) in texts
+            .flat_map(|t| {
+                scanner
+                    .scan_vec(&t)
+                    .into_iter()
+                    .map(move |m| (t.clone(), m))
+            })
+            .filter(|(_, m)| m.is_default())
         {
             flagged.push(format!(
                 "{} {:?} ({}) in {:?} {}",
                 m.category,
-                &case.text[m.span.clone()],
+                &text[m.span.clone()],
                 m.kind,
                 case.text,
                 case.note.as_deref().unwrap_or("")

@@ -82,6 +82,43 @@ fn unicode_email() -> impl Strategy<Value = String> {
         .prop_filter("not all ASCII", |e| !e.is_ascii())
 }
 
+/// `leak` under one of the encodings the decoder unwraps, with the encodings' names.
+fn wrapped(leak: &str, how: u8) -> (String, Vec<&'static str>) {
+    use base64::Engine;
+    let std64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    match how % 6 {
+        0 => (
+            leak.replace('%', "%25")
+                .replace('@', "%40")
+                .replace('.', "%2E"),
+            vec!["percent"],
+        ),
+        1 => (std64(leak.as_bytes()), vec!["base64"]),
+        2 => (
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!("{{\"u\":\"{leak}\"}}")),
+            vec!["base64"],
+        ),
+        3 => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            std::io::Write::write_all(&mut gz, format!("to {leak}").as_bytes()).unwrap();
+            (std64(&gz.finish().unwrap()), vec!["base64", "gzip"])
+        }
+        4 => (
+            format!("data:text/plain;base64,{}", std64(leak.as_bytes())),
+            vec!["data-uri"],
+        ),
+        _ => {
+            let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!("{{\"sub\":\"7\",\"email\":\"{leak}\"}}"));
+            (
+                format!("eyJhbGciOiJIUzI1NiJ9.{claims}.c2lnbmF0dXJlLXBhcnQ"),
+                vec!["jwt-claims"],
+            )
+        }
+    }
+}
+
 fn mac() -> impl Strategy<Value = String> {
     (any::<[u8; 6]>(), 0..4u8).prop_map(|(b, form)| match form {
         0 => b
@@ -208,6 +245,41 @@ proptest! {
     #[test]
     fn emails_are_found((b, a) in around(), v in email()) {
         assert_found(&format!("{b}{v}{a}"), b.len(), &v, Category::Email, Confidence::Medium)?;
+    }
+
+    #[test]
+    fn emails_are_found_under_every_encoding(v in email(), how in 0..6u8) {
+        let (text, names) = wrapped(&v, how);
+        // Base64 under 12 characters (a@b.io) is too short to tell from a word.
+        prop_assume!(how % 6 != 1 || text.len() >= 12);
+        let scanner = Scanner::new();
+        let found = privaudit_detect::decode::layers(&text).into_iter().any(|l| {
+            let got: Vec<&str> = l.encodings.iter().map(|e| e.as_str()).collect();
+            got == names
+                && scanner.scan_vec(&l.text).iter().any(|m| {
+                    m.category == Category::Email && m.is_default() && l.text[m.span.clone()] == *v
+                })
+        });
+        prop_assert!(found, "{v} under {names:?} not found in {text:?}");
+    }
+
+    #[test]
+    fn random_base64_holds_no_personal_data(bytes in prop::collection::vec(any::<u8>(), 12..96), url_safe in any::<bool>()) {
+        use base64::Engine;
+        let text = if url_safe {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes)
+        } else {
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        };
+        let scanner = Scanner::new();
+        for l in privaudit_detect::decode::layers(&text) {
+            let personal: Vec<Match> = scanner
+                .scan_vec(&l.text)
+                .into_iter()
+                .filter(|m| m.is_default() && m.category != Category::Credential)
+                .collect();
+            prop_assert!(personal.is_empty(), "{text:?} decoded to {:?}: {personal:?}", l.text);
+        }
     }
 
     #[test]

@@ -8,43 +8,63 @@ use crate::redact::{describe, mark, redact};
 use crate::shape::{Choices, Event};
 use crate::tree::Tree;
 use crate::{AuditOptions, Category, Draft, Finding, FindingBuilder};
+use privaudit_detect::decode::{self, Encoding, Layer};
 use privaudit_detect::{Category as Detected, Confidence, Match, Scanner};
 use privaudit_reports::Privacy;
 
 /// Strings up to this long that the detectors found nothing in are remembered per thread.
-pub(super) const CLEAN_MAX_LEN: usize = 64;
+pub(super) const CLEAN_MAX_LEN: usize = 4096;
 /// How many such strings a thread remembers before it starts over.
 pub(super) const CLEAN_MAX_COUNT: usize = 4096;
+/// How many bytes of them, at most.
+pub(super) const CLEAN_MAX_BYTES: usize = 1 << 20;
 
 thread_local! {
-    /// Short strings the detectors found nothing in. Telemetry repeats its member names and
-    /// enumerated values in every report, and a lookup costs less than a scan.
-    static CLEAN: std::cell::RefCell<NameMap<()>> = Default::default();
+    /// Strings the detectors found nothing in, and their total length. Telemetry repeats its
+    /// member names, enumerated values and long lists (a release's permission names) in
+    /// every report, and a lookup costs less than a scan.
+    static CLEAN: std::cell::RefCell<(NameMap<()>, usize)> = Default::default();
 }
 
-/// Scans `text`, skipping strings this thread already found clean.
-pub(super) fn scan_remembering_clean(scanner: &Scanner, text: &str, out: &mut Vec<Match>) {
-    // What no detector can match costs less to rule out than to look up.
-    if !scanner.may_match(text) {
+/// Scans `text` and what it carries under an encoding ([`decode::layers`]), skipping strings
+/// this thread already found clean.
+pub(super) fn scan_remembering_clean(
+    scanner: &Scanner,
+    text: &str,
+    out: &mut Vec<Match>,
+    layers: &mut Vec<(Layer, Vec<Match>)>,
+) {
+    // What no detector can match costs less to rule out than to look up; such a string is
+    // one short word, which only base64 of nine bytes or more could be.
+    if !scanner.may_match(text)
+        && (text.len() < decode::MIN_BASE64 || !decode::may_be_encoded(text))
+    {
         return;
     }
-    if text.len() > CLEAN_MAX_LEN {
-        scanner.scan(text, out);
+    let short = text.len() <= CLEAN_MAX_LEN;
+    if short && CLEAN.with(|c| c.borrow().0.contains(text)) {
         return;
     }
-    let known = CLEAN.with(|c| c.borrow().contains(text));
-    if known {
-        return;
-    }
+    let encoded = decode::may_be_encoded(text);
     let before = out.len();
     scanner.scan(text, out);
-    if out.len() == before {
-        CLEAN.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= CLEAN_MAX_COUNT {
-                c.clear();
+    if encoded {
+        for layer in decode::layers(text) {
+            let found = scanner.scan_vec(&layer.text);
+            if !found.is_empty() {
+                layers.push((layer, found));
             }
-            c.get_or_insert_with(text, || ());
+        }
+    }
+    if short && out.len() == before && layers.is_empty() {
+        CLEAN.with(|c| {
+            let (clean, bytes) = &mut *c.borrow_mut();
+            if clean.len() >= CLEAN_MAX_COUNT || *bytes + text.len() > CLEAN_MAX_BYTES {
+                clean.clear();
+                *bytes = 0;
+            }
+            clean.get_or_insert_with(text, || ());
+            *bytes += text.len();
         });
     }
 }
@@ -191,40 +211,100 @@ impl<'a> Run<'a> {
     ) -> usize {
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
-        scan_remembering_clean(self.scanner, text, &mut matches);
+        let mut layers = Vec::new();
+        scan_remembering_clean(self.scanner, text, &mut matches, &mut layers);
+        let counts =
+            |m: &Match| threshold(class, m.category).is_some_and(|min| m.confidence >= min);
         let mut reported = 0;
         let mut seen = 0u32;
         for m in &matches {
-            let category = Category::from(m.category);
-            let Some(min) = threshold(class, m.category) else {
-                continue;
-            };
-            let b = category.bit();
-            // A URL's host or address is part of the URL finding.
-            if m.confidence < min || (allowed | seen) & b != 0 {
+            // A token that decodes to a leak is that leak, not a random-looking secret.
+            if m.kind == "high-entropy"
+                && layers.iter().any(|(l, found)| {
+                    l.span.start < m.span.end
+                        && m.span.start < l.span.end
+                        && found.iter().any(counts)
+                })
+            {
                 continue;
             }
-            seen |= b;
-            let found = &text[m.span.clone()];
-            let what = if on_key { "in a key" } else { "in the value" };
-            let message = format!(
-                "{} ({}) {what}; breaks: {}",
-                category.label(),
-                m.kind,
-                self.promise(category)
-            );
-            self.push(Draft {
-                span: Some(m.span.clone()),
-                on_key,
-                ..Draft::new(pointer, category, message, found, redact(category, found))
-            });
-            if let Some(f) = self.findings.last_mut() {
-                f.evidence.marked = mark(text, &m.span, f.evidence.shown(), self.show_evidence);
+            if self.report(pointer, text, m, class, on_key, allowed, &mut seen, &[]) {
+                reported += 1;
             }
-            reported += 1;
+        }
+        for (layer, found) in &layers {
+            for m in found {
+                if self.report(
+                    pointer,
+                    &layer.text,
+                    m,
+                    class,
+                    on_key,
+                    allowed,
+                    &mut seen,
+                    &layer.encodings,
+                ) {
+                    // The span is the encoded part of the value as sent.
+                    if let Some(f) = self.findings.last_mut() {
+                        f.span = Some(layer.span.clone());
+                    }
+                    reported += 1;
+                }
+            }
         }
         self.matches = matches;
         reported
+    }
+
+    /// Reports one match in `text` (the value, or a layer decoded from it under
+    /// `encoding`), unless the field's class skips it, the policy allows its category here,
+    /// or a finding of its category was already made for this value. Whether it reported.
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &mut self,
+        pointer: &str,
+        text: &str,
+        m: &Match,
+        class: Option<Privacy>,
+        on_key: bool,
+        allowed: u32,
+        seen: &mut u32,
+        encoding: &[Encoding],
+    ) -> bool {
+        let category = Category::from(m.category);
+        let Some(min) = threshold(class, m.category) else {
+            return false;
+        };
+        let b = category.bit();
+        // A URL's host or address is part of the URL finding.
+        if m.confidence < min || (allowed | *seen) & b != 0 {
+            return false;
+        }
+        *seen |= b;
+        let found = &text[m.span.clone()];
+        let what = if on_key { "in a key" } else { "in the value" };
+        let under = if encoding.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = encoding.iter().map(|e| e.as_str()).collect();
+            format!(", under {}", names.join(" then "))
+        };
+        let message = format!(
+            "{} ({}) {what}{under}; breaks: {}",
+            category.label(),
+            m.kind,
+            self.promise(category)
+        );
+        self.push(Draft {
+            span: Some(m.span.clone()),
+            on_key,
+            encoding: encoding.to_vec(),
+            ..Draft::new(pointer, category, message, found, redact(category, found))
+        });
+        if let Some(f) = self.findings.last_mut() {
+            f.evidence.marked = mark(text, &m.span, f.evidence.shown(), self.show_evidence);
+        }
+        true
     }
 
     /// Field constraints of the policy (pattern, length) on a string value that no detector
