@@ -202,6 +202,14 @@ pub const DETECTORS: &[DetectorInfo] = &[
          path is the secret (Slack, Discord, Outlook, Zapier).",
     ),
     d(
+        "dsn-password",
+        Category::Credential,
+        "High always. The value must look real, as for `assigned-secret`.",
+        "The password of a Go MySQL data source name, `user:password@tcp(host:3306)/db` (also \
+         `tcp6`, `unix` and `udp`): everything between the first `:` and the `@` before the \
+         protocol, which may itself hold `@`.",
+    ),
+    d(
         "private-key",
         Category::Credential,
         "High always.",

@@ -12,6 +12,21 @@ pub(crate) fn at_sign(b: &[u8], start: usize, end: usize, out: &mut Vec<Match>) 
     }
     let t = &b[s..end];
     let at = t.iter().rposition(|&c| c == b'@').unwrap_or(0);
+    // Go's MySQL DSN, `user:password@tcp(db01:3306)/name` (`tcp6`, `unix`, `udp` alike):
+    // the password may hold `@` itself, so the last one ends it.
+    if matches!(&t[at + 1..], b"tcp" | b"tcp6" | b"unix" | b"udp")
+        && b.get(end) == Some(&b'(')
+        && let Some(colon) = t[..at].iter().position(|&c| c == b':')
+        && super::secret::plausible_secret_value(&t[colon + 1..at])
+    {
+        out.push(Match::new(
+            Category::Credential,
+            s + colon + 1..s + at,
+            Confidence::High,
+            "dsn-password",
+        ));
+        return true;
+    }
     let (local, domain) = (&t[..at], &t[at + 1..]);
     let dstart = s + at + 1;
     // Whatever an `@` token turns out to be, it is certain.
