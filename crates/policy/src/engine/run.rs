@@ -76,9 +76,10 @@ pub(super) fn threshold(class: Option<Privacy>, category: Detected) -> Option<Co
     match (class, category) {
         (Some(DeclaredFreeText), Detected::FreeText) => None,
         // Four-part versions read as IPv4; only an unmistakable address counts there.
-        (Some(Version | Environment | Config | DeclaredFreeText), Detected::IpAddress) => {
-            Some(Confidence::High)
-        }
+        (Some(Version | DeclaredFreeText), Detected::IpAddress) => Some(Confidence::High),
+        // An OS name or a setting holds versions too, but an address in a private or
+        // special range, or one named as an address, is no version.
+        (Some(Environment | Config), Detected::IpAddress) => Some(Confidence::Medium),
         // Random ids look like secrets; only a vendor format or a context-confirmed one counts.
         (Some(PseudonymousId | RandomId | Identifier), Detected::Credential) => {
             Some(Confidence::High)

@@ -385,3 +385,27 @@ fn typed_reports_match_the_audited_body() {
     assert_eq!(audit.report, kind.deserialize(&clean).ok());
     assert!(audit.report.is_some());
 }
+
+#[test]
+fn an_address_counts_by_what_the_field_holds() {
+    let clean = String::from_utf8(fixture("introvox/daily-report-1.7.6.json")).unwrap();
+    let auditor = Auditor::all();
+    let ip = |field: &str, value: &str| {
+        let body = clean.replacen(
+            &format!("\"{field}\":\"Linux\""),
+            &format!("\"{field}\":\"{value}\""),
+            1,
+        );
+        assert_ne!(body, clean, "{field} is in the fixture");
+        auditor
+            .audit(body.as_bytes())
+            .findings
+            .iter()
+            .any(|f| f.category == Category::Detected(privaudit_policy::Detected::IpAddress))
+    };
+    // An OS name (environment) holds no private address, nor one named as an address...
+    assert!(ip("osFamily", "Linux 192.168.1.20"));
+    assert!(ip("osFamily", "Linux, host 81.2.69.160"));
+    // ...but a bare public dotted quad there may be a version.
+    assert!(!ip("osFamily", "Linux 5.4.0.150"));
+}
