@@ -52,8 +52,49 @@ impl Words {
     }
 }
 
+/// Whether `text` is written words rather than a code: two or more letters of a script
+/// other than Latin (no report code is written in Cyrillic, Greek, Arabic, Hebrew, Chinese,
+/// Japanese, Korean, ...), or two or more space-separated words of letters of which one has
+/// three or more (`ask Piet`, `Hiroshi Tanaka`). A single Latin word, a token with digits,
+/// `_`, `.` or `/` (`de_DE`, `x86_64`, `10.5.0.dev`) is a code.
+pub fn is_words(text: &str) -> bool {
+    // Nearly every code is one ASCII token: told by its bytes alone.
+    if text.bytes().all(|b| b < 0x80 && !b.is_ascii_whitespace()) {
+        return false;
+    }
+    let other_script = text
+        .chars()
+        .filter(|&c| c.is_alphabetic() && !latin(c))
+        .take(2)
+        .count();
+    if other_script >= 2 {
+        return true;
+    }
+    let mut words = 0;
+    let mut long = false;
+    for token in text.split_whitespace() {
+        let letters = token.trim_end_matches(['.', ',', '!', '?', ':', ';']);
+        if letters.is_empty()
+            || !letters
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        {
+            return false;
+        }
+        words += 1;
+        long |= letters.chars().filter(|c| c.is_alphabetic()).count() >= 3;
+    }
+    words >= 2 && long
+}
+
+/// Latin script: ASCII letters and the Latin-1, Extended-A/B and Extended Additional blocks.
+fn latin(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}')
+}
+
 #[cfg(test)]
 mod tests {
+    use super::is_words;
     use crate::{Category, Scanner};
 
     fn is_text(s: &str) -> bool {
@@ -86,6 +127,43 @@ mod tests {
             "Debian GNU/Linux 12 (bookworm)",
         ] {
             assert!(!is_text(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn words_are_told_from_codes() {
+        for w in [
+            "ask Piet",
+            "zie Karin",
+            "Hiroshi Tanaka",
+            "数据库服务器在二楼",
+            "Сервер находится в подвале",
+            "Ο διακομιστής είναι στο υπόγειο",
+            "الخادم في الطابق السفلي",
+            "Россия",
+        ] {
+            assert!(is_words(w), "{w}");
+        }
+        for c in [
+            "de_DE",
+            "en-US",
+            "NL",
+            "pgsql",
+            "x86_64",
+            "Linux x86_64",
+            "10.5.0.dev",
+            "8.3.14",
+            "unknown",
+            "true",
+            "Europe/Amsterdam",
+            "nginx",
+            "Apache",
+            "deb_package",
+            "E20",
+            "Ü",
+            "on",
+        ] {
+            assert!(!is_words(c), "{c}");
         }
     }
 }

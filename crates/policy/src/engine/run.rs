@@ -112,6 +112,9 @@ pub(crate) struct Run<'a> {
     /// Per depth of the walk, whether its segment may be shown as it is (a declared name,
     /// an index, a plain code key); empty outside the walk.
     pub(super) kept: Vec<crate::pointer::Keep>,
+    /// String values in code fields (enum, locale, version, flag) that are written words,
+    /// with their class: a schema error at one of them is a note or a name, not a typo.
+    pub(super) wordy: Vec<(String, String, Option<Privacy>)>,
     /// Set by an undeclared member, whose name is judged with the class of its map.
     pub(super) judged: bool,
     /// Per depth of the walk, whether the value there is of class `config`, whose keys
@@ -148,6 +151,7 @@ impl<'a> Run<'a> {
             unchecked: Vec::new(),
             redactor: crate::pointer::PointerRedactor::new(&kind.declared, scanner),
             kept: Vec::with_capacity(32),
+            wordy: Vec::new(),
             judged: false,
             config: Vec::with_capacity(32),
         }
@@ -309,8 +313,10 @@ impl<'a> Run<'a> {
     }
 
     /// Field constraints of the policy (pattern, length) on a string value that no detector
-    /// flagged: the last net for leaks the detectors do not know. Uses `self.hits`.
-    pub(super) fn constraints(&mut self, pointer: &str, text: &str) {
+    /// flagged: the last net for leaks the detectors do not know. Uses `self.hits`. A
+    /// `wordy` value (written words in a code field) that breaks a rule is reported as the
+    /// free text it is.
+    pub(super) fn constraints(&mut self, pointer: &str, text: &str, wordy: bool) {
         let product: &'a CompiledProduct = self.product;
         // Of several broken field rules, the last declared one speaks (hits are in order).
         let broken = self.hits.iter().rev().find_map(|&(i, pattern_ok)| {
@@ -328,6 +334,22 @@ impl<'a> Run<'a> {
             Some((f, why))
         });
         if let Some((f, why)) = broken {
+            if wordy {
+                let category = Category::Detected(Detected::FreeText);
+                let message = format!(
+                    "words where a code belongs: the value {why} ({}), a note or a name; breaks: {}",
+                    f.note,
+                    self.promise(category)
+                );
+                self.push(Draft::new(
+                    pointer,
+                    category,
+                    message,
+                    text,
+                    redact(category, text),
+                ));
+                return;
+            }
             let message = format!("value {why}: {}", f.note);
             self.push(Draft {
                 severity: f.severity,
@@ -503,7 +525,35 @@ impl<'a> Run<'a> {
             });
         let found = self.scan(pointer, text, class, false, allowed);
         if found == 0 && exception.is_none() {
-            self.constraints(pointer, text);
+            // Words where a code belongs: if the schema refuses the value, it is reported
+            // for what it is (see `schema_errors`).
+            let wordy = matches!(
+                class,
+                Some(Privacy::Enum | Privacy::Locale | Privacy::Version | Privacy::Flag)
+            ) && privaudit_detect::is_words(text);
+            if wordy {
+                self.wordy
+                    .push((pointer.to_string(), text.to_string(), class));
+            }
+            let before = self.findings.len();
+            self.constraints(pointer, text, wordy);
+            // An enumerated value, a locale or a flag is never a few words, whatever the
+            // schema lets through; a version may be (`unknown build`), so it needs a refusal.
+            if wordy && class != Some(Privacy::Version) && self.findings.len() == before {
+                let category = Category::Detected(Detected::FreeText);
+                let message = format!(
+                    "words where a code (class `{}`) belongs: a note or a name; breaks: {}",
+                    class.map_or("none", |c| c.as_str()),
+                    self.promise(category)
+                );
+                self.push(Draft::new(
+                    pointer,
+                    category,
+                    message,
+                    text,
+                    redact(category, text),
+                ));
+            }
         }
     }
 

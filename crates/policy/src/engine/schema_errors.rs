@@ -6,7 +6,7 @@ use super::compiled::validator;
 use super::run::Run;
 use crate::shape::Choices;
 use crate::tree::Tree;
-use crate::{Category, Draft};
+use crate::{Category, Detected, Draft};
 use jsonschema::error::ValidationErrorKind;
 
 impl Run<'_> {
@@ -44,8 +44,20 @@ impl Run<'_> {
         }
         out.sort();
         out.dedup_by(|a, b| a.0 == b.0);
+        let wordy = std::mem::take(&mut self.wordy);
         for (pointer, message) in out {
             if detected.contains(&pointer) {
+                continue;
+            }
+            if let Some((_, text, class)) = wordy.iter().find(|(p, ..)| *p == pointer) {
+                let category = Category::Detected(Detected::FreeText);
+                let message = format!(
+                    "words where the schema expects a {} value ({message}): a note or a name, not a code; breaks: {}",
+                    class.map_or("coded", |c| c.as_str()),
+                    self.promise(category)
+                );
+                let redacted = crate::redact(category, text);
+                self.push(Draft::new(&pointer, category, message, text, redacted));
                 continue;
             }
             let message = format!(

@@ -409,3 +409,47 @@ fn an_address_counts_by_what_the_field_holds() {
     // ...but a bare public dotted quad there may be a version.
     assert!(!ip("osFamily", "Linux 5.4.0.150"));
 }
+
+#[test]
+fn words_in_a_code_field_are_free_text() {
+    let clean = String::from_utf8(fixture("introvox/daily-report-1.7.6.json")).unwrap();
+    let auditor = Auditor::all();
+    let categories = |field: &str, was: &str, value: &str| {
+        let body = clean.replacen(
+            &format!("\"{field}\":\"{was}\""),
+            &format!("\"{field}\":\"{value}\""),
+            1,
+        );
+        assert_ne!(body, clean, "{field} is {was} in the fixture");
+        let audit = auditor.audit(body.as_bytes());
+        audit
+            .findings
+            .iter()
+            .filter(|f| f.pointer == format!("/{field}"))
+            .map(|f| f.category.as_str())
+            .collect::<Vec<_>>()
+    };
+    for note in [
+        "ask Piet",
+        "zie Karin",
+        "Hiroshi Tanaka",
+        "数据库在二楼",
+        "Сервер в подвале",
+    ] {
+        assert_eq!(
+            categories("serverRegion", "NL", note),
+            ["free_text"],
+            "{note}"
+        );
+        assert_eq!(
+            categories("databaseType", "pgsql", note),
+            ["free_text"],
+            "{note}"
+        );
+    }
+    // A code the schema does not know stays a schema violation.
+    assert_eq!(
+        categories("serverRegion", "NL", "nl_NL"),
+        ["schema_violation"]
+    );
+}
