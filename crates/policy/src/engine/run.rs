@@ -112,9 +112,9 @@ pub(crate) struct Run<'a> {
     /// Per depth of the walk, whether its segment may be shown as it is (a declared name,
     /// an index, a plain code key); empty outside the walk.
     pub(super) kept: Vec<crate::pointer::Keep>,
-    /// String values in code fields (enum, locale, version, flag) that are written words,
-    /// with their class: a schema error at one of them is a note or a name, not a typo.
-    pub(super) wordy: Vec<(String, String, Option<Privacy>)>,
+    /// String values in code fields (enum, locale, version, flag) that are written words: a
+    /// schema error at one of them is a note or a name, not a typo.
+    pub(super) wordy: Vec<(String, String)>,
     /// Set by an undeclared member, whose name is judged with the class of its map.
     pub(super) judged: bool,
     /// Per depth of the walk, whether the value there is of class `config`, whose keys
@@ -335,19 +335,7 @@ impl<'a> Run<'a> {
         });
         if let Some((f, why)) = broken {
             if wordy {
-                let category = Category::Detected(Detected::FreeText);
-                let message = format!(
-                    "words where a code belongs: the value {why} ({}), a note or a name; breaks: {}",
-                    f.note,
-                    self.promise(category)
-                );
-                self.push(Draft::new(
-                    pointer,
-                    category,
-                    message,
-                    text,
-                    redact(category, text),
-                ));
+                self.words(pointer, text, &format!("the value {why} ({})", f.note));
                 return;
             }
             let message = format!("value {why}: {}", f.note);
@@ -362,6 +350,23 @@ impl<'a> Run<'a> {
                 )
             });
         }
+    }
+
+    /// A free-text finding for written words where a code belongs, saying `why` they are
+    /// out of place.
+    pub(super) fn words(&mut self, pointer: &str, text: &str, why: &str) {
+        let category = Category::Detected(Detected::FreeText);
+        let message = format!(
+            "words where a code belongs ({why}): a note or a name; breaks: {}",
+            self.promise(category)
+        );
+        self.push(Draft::new(
+            pointer,
+            category,
+            message,
+            text,
+            redact(category, text),
+        ));
     }
 
     /// The pointer pattern state of the value being audited.
@@ -532,27 +537,18 @@ impl<'a> Run<'a> {
                 Some(Privacy::Enum | Privacy::Locale | Privacy::Version | Privacy::Flag)
             ) && privaudit_detect::is_words(text);
             if wordy {
-                self.wordy
-                    .push((pointer.to_string(), text.to_string(), class));
+                self.wordy.push((pointer.to_string(), text.to_string()));
             }
             let before = self.findings.len();
             self.constraints(pointer, text, wordy);
             // An enumerated value, a locale or a flag is never a few words, whatever the
             // schema lets through; a version may be (`unknown build`), so it needs a refusal.
             if wordy && class != Some(Privacy::Version) && self.findings.len() == before {
-                let category = Category::Detected(Detected::FreeText);
-                let message = format!(
-                    "words where a code (class `{}`) belongs: a note or a name; breaks: {}",
-                    class.map_or("none", |c| c.as_str()),
-                    self.promise(category)
+                let why = format!(
+                    "the field holds codes of class `{}`",
+                    class.map_or("none", |c| c.as_str())
                 );
-                self.push(Draft::new(
-                    pointer,
-                    category,
-                    message,
-                    text,
-                    redact(category, text),
-                ));
+                self.words(pointer, text, &why);
             }
         }
     }

@@ -6,7 +6,7 @@ use super::compiled::validator;
 use super::run::Run;
 use crate::shape::Choices;
 use crate::tree::Tree;
-use crate::{Category, Detected, Draft};
+use crate::{Category, Draft};
 use jsonschema::error::ValidationErrorKind;
 
 impl Run<'_> {
@@ -49,15 +49,8 @@ impl Run<'_> {
             if detected.contains(&pointer) {
                 continue;
             }
-            if let Some((_, text, class)) = wordy.iter().find(|(p, ..)| *p == pointer) {
-                let category = Category::Detected(Detected::FreeText);
-                let message = format!(
-                    "words where the schema expects a {} value ({message}): a note or a name, not a code; breaks: {}",
-                    class.map_or("coded", |c| c.as_str()),
-                    self.promise(category)
-                );
-                let redacted = crate::redact(category, text);
-                self.push(Draft::new(&pointer, category, message, text, redacted));
+            if let Some((_, text)) = wordy.iter().find(|(p, _)| *p == pointer) {
+                self.words(&pointer, text, &message);
                 continue;
             }
             let message = format!(
