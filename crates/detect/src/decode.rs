@@ -66,26 +66,11 @@ pub struct Layer {
 const B64_UPPER: u8 = 1;
 const B64_LOWER: u8 = 2;
 const B64_OTHER: u8 = 4;
-const B64_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 26 {
-        t[b'A' as usize + c] = B64_UPPER;
-        t[b'a' as usize + c] = B64_LOWER;
-        c += 1;
-    }
-    let mut d = 0;
-    while d < 10 {
-        t[b'0' as usize + d] = B64_OTHER;
-        d += 1;
-    }
-    t[b'+' as usize] = B64_OTHER;
-    t[b'/' as usize] = B64_OTHER;
-    t[b'-' as usize] = B64_OTHER;
-    t[b'_' as usize] = B64_OTHER;
-    t[b'=' as usize] = B64_OTHER;
-    t
-};
+const B64_CLASS: [u8; 256] = crate::detectors::byte_classes(
+    0,
+    (B64_UPPER, B64_LOWER, B64_OTHER),
+    &[(b"+/-_=", B64_OTHER)],
+);
 
 /// Whether `text` may hold an encoded layer; when not, [`layers`] finds none. One pass of
 /// a table lookup per byte.

@@ -23,30 +23,16 @@ const COLON: u8 = 64;
 /// Anything else: `/ - _ ~ +`, other punctuation, non-ASCII bytes.
 const OTHER: u8 = 128;
 
-const CLASS: [u8; 256] = {
-    let mut table = [OTHER; 256];
-    let delims = b" \t\n\r\x0b\x0c\"'`<>()[]{},;|=";
-    let mut i = 0;
-    while i < delims.len() {
-        table[delims[i] as usize] = DELIM;
-        i += 1;
-    }
-    let mut c = 0;
-    while c < 26 {
-        table[b'A' as usize + c] = UPPER;
-        table[b'a' as usize + c] = LOWER;
-        c += 1;
-    }
-    let mut d = 0;
-    while d < 10 {
-        table[b'0' as usize + d] = DIGIT;
-        d += 1;
-    }
-    table[b'@' as usize] = AT;
-    table[b'.' as usize] = DOT;
-    table[b':' as usize] = COLON;
-    table
-};
+const CLASS: [u8; 256] = crate::detectors::byte_classes(
+    OTHER,
+    (UPPER, LOWER, DIGIT),
+    &[
+        (b" \t\n\r\x0b\x0c\"'`<>()[]{},;|=", DELIM),
+        (b"@", AT),
+        (b".", DOT),
+        (b":", COLON),
+    ],
+);
 
 struct State<'a> {
     text: &'a [u8],
