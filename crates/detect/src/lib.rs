@@ -36,6 +36,7 @@ mod registry;
 mod scan;
 pub mod validators;
 
+pub use detectors::numbers::confirm_national;
 pub use detectors::text::is_words;
 pub use registry::{DETECTORS, DetectorInfo, detector};
 use std::fmt;

@@ -151,6 +151,18 @@ pub const DETECTORS: &[DetectorInfo] = &[
          parted only by dots count only with three groups, and national numbers with neither a \
          country code nor a telephone word nearby are not found.",
     ),
+    d(
+        "national-phone",
+        Category::PhoneNumber,
+        "Low always: shaped like a national number, unconfirmed. The policy engine confirms it \
+         against the numbering plans (`confirm_national`) only in a field of class `enum`, \
+         `locale`, `version`, `flag` or `environment`, where it then counts.",
+        "A telephone number as written at home, without a country code or a telephone word: a \
+         trunk `0` (not `00`), 9 to 12 digits, no dots (`020 045 2025`, `06-18087333`, \
+         `070-178 79 73`). Confirmed as a valid number of the Netherlands, Belgium, Germany, \
+         Austria, Switzerland, France, Sweden, Norway, Denmark, Finland, the United Kingdom or \
+         Poland.",
+    ),
     // PaymentCard
     d(
         "card",

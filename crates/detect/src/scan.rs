@@ -292,6 +292,12 @@ impl State<'_> {
             Some(Verdict::Phone(c)) => {
                 out.push(Match::new(Category::PhoneNumber, start..end, c, "phone"))
             }
+            Some(Verdict::NationalPhone) => out.push(Match::new(
+                Category::PhoneNumber,
+                start..end,
+                Confidence::Low,
+                "national-phone",
+            )),
             None => {
                 for (s, e, c) in numbers::cards_in(&self.text[start..end]) {
                     out.push(Match::new(

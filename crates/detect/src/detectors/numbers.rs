@@ -15,6 +15,9 @@ pub(crate) struct Run<'a> {
 pub(crate) enum Verdict {
     Card(Confidence),
     Phone(Confidence),
+    /// Shaped like a national number (trunk `0`, no country code, no telephone word): for
+    /// the caller to confirm with [`confirm_national`] where it would count.
+    NationalPhone,
 }
 
 fn card_issuer(d: &[u8]) -> bool {
@@ -136,10 +139,30 @@ pub(crate) fn judge(run: &Run) -> Option<Verdict> {
             return Some(Verdict::Phone(Confidence::Medium));
         }
     }
+    if digits[0] == b'0' && digits[1] != b'0' && (9..=12).contains(&n) && !dots {
+        return Some(Verdict::NationalPhone);
+    }
     if run.phone_context && (7..=15).contains(&n) && (ngroups >= 2 || n >= 9) && !dots {
         return Some(Verdict::Phone(Confidence::Medium));
     }
     None
+}
+
+/// The countries whose national numbers are recognised without a country code: where the
+/// audited products' users are.
+const NATIONAL_PLANS: [phonenumber::country::Id; 12] = {
+    use phonenumber::country::Id::*;
+    [NL, BE, DE, AT, CH, FR, SE, NO, DK, FI, GB, PL]
+};
+
+/// Whether `text`, shaped like a national telephone number, is a valid one in the numbering
+/// plan of one of [`NATIONAL_PLANS`] (libphonenumber's metadata, the `phonenumber` crate).
+/// The first call builds the metadata's patterns (about a tenth of a second), so the scanner
+/// never calls it: the engine does, only for a number in a field where it would count.
+pub fn confirm_national(text: &str) -> bool {
+    NATIONAL_PLANS
+        .iter()
+        .any(|&id| phonenumber::parse(Some(id), text).is_ok_and(|n| phonenumber::is_valid(&n)))
 }
 
 /// Cards inside a run too long to be one number, such as several cards listed one after
@@ -225,7 +248,21 @@ mod tests {
         .map(|v| match v {
             Verdict::Card(_) => "card",
             Verdict::Phone(_) => "phone",
+            Verdict::NationalPhone => "national",
         })
+    }
+
+    #[test]
+    fn national_numbers_are_shaped_then_confirmed() {
+        for n in ["020 045 2025", "06-18087333", "070-178 79 73", "0612345678"] {
+            assert_eq!(judge_str(n), Some("national"), "{n}");
+        }
+        assert!(confirm_national("020 045 2025"), "Amsterdam");
+        assert!(confirm_national("06-18087333"), "a Dutch mobile");
+        assert!(confirm_national("070-178 79 73"), "a Swedish mobile");
+        // Germany's plan takes most trunk-0 numbers of these lengths, so the field's class
+        // does most of the deciding; a number no plan has is still refused.
+        assert!(!confirm_national("0"));
     }
 
     #[test]

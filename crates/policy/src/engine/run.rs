@@ -86,6 +86,10 @@ pub(super) fn threshold(class: Option<Privacy>, category: Detected) -> Option<Co
         }
         // A dotted quad in a field that holds no versions is an address.
         (Some(_), Detected::IpAddress) => Some(Confidence::Low),
+        // A telephone number as written at home, in a field that holds a code, is one.
+        (Some(Enum | Locale | Version | Flag | Environment), Detected::PhoneNumber) => {
+            Some(Confidence::Low)
+        }
         _ => Some(Confidence::Medium),
     }
 }
@@ -285,8 +289,13 @@ impl<'a> Run<'a> {
         if m.confidence < min || (allowed | *seen) & b != 0 {
             return false;
         }
-        *seen |= b;
         let found = &text[m.span.clone()];
+        // Confirmed against the numbering plans only here, where it would count: the first
+        // confirmation builds them.
+        if m.kind == "national-phone" && !privaudit_detect::confirm_national(found) {
+            return false;
+        }
+        *seen |= b;
         let what = if on_key { "in a key" } else { "in the value" };
         let under = if encoding.is_empty() {
             String::new()

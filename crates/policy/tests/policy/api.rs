@@ -453,3 +453,27 @@ fn words_in_a_code_field_are_free_text() {
         ["schema_violation"]
     );
 }
+
+#[test]
+fn a_national_telephone_number_counts_in_a_code_field() {
+    let clean = String::from_utf8(fixture("introvox/daily-report-1.7.6.json")).unwrap();
+    let auditor = Auditor::all();
+    let phone = |field: &str, was: &str, value: &str| {
+        let body = clean.replacen(
+            &format!("\"{field}\":\"{was}\""),
+            &format!("\"{field}\":\"{value}\""),
+            1,
+        );
+        assert_ne!(body, clean, "{field} is {was} in the fixture");
+        auditor
+            .audit(body.as_bytes())
+            .findings
+            .iter()
+            .any(|f| f.category == Category::Detected(privaudit_policy::Detected::PhoneNumber))
+    };
+    // Dutch and Swedish numbers as written at home, where a region or a database type belongs.
+    for n in ["06-18087333", "020 045 2025", "070-178 79 73"] {
+        assert!(phone("serverRegion", "NL", n), "{n}");
+        assert!(phone("databaseType", "pgsql", n), "{n}");
+    }
+}
