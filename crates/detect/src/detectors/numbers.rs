@@ -99,7 +99,8 @@ pub(crate) fn judge(run: &Run) -> Option<Verdict> {
         }
     }
     if plus {
-        if (8..=15).contains(&n) && digits[0] != b'0' {
+        // A country code no country has (`+999`) is no telephone number.
+        if (8..=15).contains(&n) && digits[0] != b'0' && assigned(digits) {
             return Some(Verdict::Phone(Confidence::High));
         }
         return None;
@@ -146,6 +147,40 @@ pub(crate) fn judge(run: &Run) -> Option<Verdict> {
         return Some(Verdict::Phone(Confidence::Medium));
     }
     None
+}
+
+/// The country codes libphonenumber knows, as a bit set over 0 to 999 (a test compares it
+/// with the `phonenumber` crate's metadata, which is costly to load at run time).
+const COUNTRY_CODES: [u64; 16] = [
+    0xf7fbfb97c8100082,
+    0x00000004fc560007,
+    0x0000000000000000,
+    0xfffffffff5380000,
+    0x00000e0c00003ff7,
+    0xf7fc00ffc0000000,
+    0x000000b00000002e,
+    0x3ff0000000000000,
+    0x0000000000000000,
+    0x0000000000ffc000,
+    0x001fefff40000000,
+    0x0000000000000000,
+    0x0000010100000000,
+    0x014f404001b40000,
+    0x0000000000000000,
+    0x0000005f000bfdff,
+];
+
+/// Whether the digits of an international number start with an assigned country code.
+/// Country codes are prefix-free, so at most one of the first one to three digits is one.
+fn assigned(digits: &[u8]) -> bool {
+    let mut code = 0usize;
+    for &d in digits.iter().take(3) {
+        code = code * 10 + usize::from(d - b'0');
+        if COUNTRY_CODES[code / 64] >> (code % 64) & 1 == 1 {
+            return true;
+        }
+    }
+    false
 }
 
 /// The countries whose national numbers are recognised without a country code: where the
@@ -250,6 +285,18 @@ mod tests {
             Verdict::Phone(_) => "phone",
             Verdict::NationalPhone => "national",
         })
+    }
+
+    #[test]
+    fn country_codes_are_libphonenumbers() {
+        for code in 1..=999u16 {
+            let known = phonenumber::metadata::DATABASE.by_code(&code).is_some();
+            let bit = COUNTRY_CODES[usize::from(code) / 64] >> (code % 64) & 1 == 1;
+            assert_eq!(bit, known, "+{code}");
+        }
+        assert_eq!(judge_str("+999 123 456 789"), None);
+        assert_eq!(judge_str("+31 6 18087333"), Some("phone"));
+        assert_eq!(judge_str("+1 415 555 0132"), Some("phone"));
     }
 
     #[test]
