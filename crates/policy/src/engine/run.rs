@@ -550,9 +550,9 @@ impl<'a> Run<'a> {
             }
             let before = self.findings.len();
             self.constraints(pointer, text, wordy);
-            // An enumerated value, a locale or a flag is never a few words, whatever the
-            // schema lets through; a version may be (`unknown build`), so it needs a refusal.
-            if wordy && class != Some(Privacy::Version) && self.findings.len() == before {
+            // An enumerated value, a locale, a flag or a version is never a few words, whatever
+            // the schema lets through.
+            if wordy && self.findings.len() == before {
                 let why = format!(
                     "the field holds codes of class `{}`",
                     class.map_or("none", |c| c.as_str())

@@ -3,5 +3,6 @@
 
 mod api;
 mod docs;
+mod fields;
 mod hostile;
 mod products;
