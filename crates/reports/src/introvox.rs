@@ -95,9 +95,9 @@ pub struct DailyReport {
     #[schemars(extend("x-privacy" = "flag"))]
     pub group_visibility_used: Option<bool>,
     /// PHP's OS family: `Linux`, `Windows`, `Darwin`, `BSD`, `Solaris`, `Unknown` (1.2.2 and
-    /// later).
+    /// later). A closed set, so an enumerated value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("x-privacy" = "environment"))]
+    #[schemars(extend("x-privacy" = "enum"))]
     pub os_family: Option<String>,
     /// Web server product token from the request (`Apache`, `nginx`, …); `null` when the job
     /// runs from cron (1.2.2 and later).

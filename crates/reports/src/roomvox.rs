@@ -83,8 +83,8 @@ macro_rules! ab_report {
             /// IANA time zone of the server.
             #[schemars(extend("x-privacy" = "locale"))]
             pub default_timezone: String,
-            /// PHP's OS family (`Linux`, `Darwin`, `Windows`, …).
-            #[schemars(extend("x-privacy" = "environment"))]
+            /// PHP's OS family (`Linux`, `Darwin`, `Windows`, …), a closed set.
+            #[schemars(extend("x-privacy" = "enum"))]
             pub os_family: String,
             /// Web server product token; `null` when the job runs from cron.
             #[schemars(extend("x-privacy" = "environment"))]
