@@ -100,18 +100,32 @@ pub fn may_be_encoded(text: &str) -> bool {
     false
 }
 
-/// Every layer of `text`, outermost first; empty for a string that holds none.
+/// Every layer of `text`, outermost first; empty for a string that holds none. At most
+/// [`MAX_OUTPUT`] times [`MAX_LAYERS`] bytes are decoded.
 pub fn layers(text: &str) -> Vec<Layer> {
+    layers_within(text, &mut (MAX_OUTPUT * MAX_LAYERS))
+}
+
+/// [`layers`], decoding no more than `budget` bytes and taking them off it: a caller that
+/// decodes many strings (one report's) bounds the whole, so that many small gzip bombs cost
+/// no more than one.
+pub fn layers_within(text: &str, budget: &mut usize) -> Vec<Layer> {
     let mut out = Vec::new();
-    if !may_be_encoded(text) {
+    if *budget == 0 || !may_be_encoded(text) {
         return out;
     }
-    unwrap(text, 0..text.len(), &[], &mut out);
+    unwrap(text, 0..text.len(), &[], &mut out, budget);
     out
 }
 
-fn unwrap(text: &str, span: Range<usize>, outer: &[Encoding], out: &mut Vec<Layer>) {
-    if outer.len() >= MAX_DEPTH || out.len() >= MAX_LAYERS {
+fn unwrap(
+    text: &str,
+    span: Range<usize>,
+    outer: &[Encoding],
+    out: &mut Vec<Layer>,
+    budget: &mut usize,
+) {
+    if outer.len() >= MAX_DEPTH || out.len() >= MAX_LAYERS || *budget == 0 {
         return;
     }
     let mut found = Vec::new();
@@ -134,10 +148,15 @@ fn unwrap(text: &str, span: Range<usize>, outer: &[Encoding], out: &mut Vec<Laye
         }
     } else {
         for (at, token) in tokens(text) {
+            // Decoding stops once it could yield nothing more.
+            if out.len() + found.len() >= MAX_LAYERS || *budget == 0 {
+                break;
+            }
             let token_span = span.start + at..span.start + at + token.len();
             if let Some(claims) = jwt_claims(token) {
                 found.push((vec![Encoding::JwtClaims], token_span, claims));
-            } else if let Some((encodings, d)) = base64_layer(token) {
+            } else if let Some((encodings, d)) = base64_layer(token, *budget) {
+                *budget = budget.saturating_sub(d.len());
                 found.push((encodings, token_span, d));
             }
         }
@@ -146,13 +165,16 @@ fn unwrap(text: &str, span: Range<usize>, outer: &[Encoding], out: &mut Vec<Laye
         if out.len() >= MAX_LAYERS {
             return;
         }
+        if added[0] != Encoding::Base64 {
+            *budget = budget.saturating_sub(decoded.len());
+        }
         let encodings = [outer, &added].concat();
         out.push(Layer {
             encodings: encodings.clone(),
             span: at.clone(),
             text: decoded.clone(),
         });
-        unwrap(&decoded, at, &encodings, out);
+        unwrap(&decoded, at, &encodings, out, budget);
     }
 }
 
@@ -240,7 +262,7 @@ fn base64_text(token: &str) -> Option<String> {
 }
 
 /// A base64 token's layer: readable text, or gzip that inflates to readable text.
-fn base64_layer(token: &str) -> Option<(Vec<Encoding>, String)> {
+fn base64_layer(token: &str, budget: usize) -> Option<(Vec<Encoding>, String)> {
     let b = token.as_bytes();
     let body = token.trim_end_matches('=');
     // Hex digests and UUIDs are valid base64 too; they are not encodings of anything.
@@ -255,7 +277,7 @@ fn base64_layer(token: &str) -> Option<(Vec<Encoding>, String)> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut inflated = Vec::new();
         flate2::read::MultiGzDecoder::new(&bytes[..])
-            .take(MAX_OUTPUT as u64)
+            .take(MAX_OUTPUT.min(budget) as u64)
             .read_to_end(&mut inflated)
             .ok()?;
         return readable(inflated).map(|t| (vec![Encoding::Base64, Encoding::Gzip], t));
@@ -368,6 +390,36 @@ mod tests {
         ] {
             assert_eq!(layers(s), [], "{s}");
         }
+    }
+
+    #[test]
+    fn many_small_bombs_cost_one_budget() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&b"jan@example.nl ".repeat(8 << 10)).unwrap();
+        let bomb = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        assert!(
+            bomb.len() < 2 << 10,
+            "a small token inflating to {} KiB",
+            120
+        );
+        // One string of many bombs: eight layers at most, each cut at the output limit.
+        let many = vec![bomb.as_str(); 200].join(" ");
+        let ls = layers(&many);
+        assert!(ls.len() <= MAX_LAYERS);
+        assert!(ls.iter().all(|l| l.text.len() <= MAX_OUTPUT));
+        // Many strings under one budget: once it is spent, nothing more is decoded.
+        let mut budget = 3 * MAX_OUTPUT;
+        let decoded: usize = (0..50)
+            .map(|_| {
+                layers_within(&bomb, &mut budget)
+                    .iter()
+                    .map(|l| l.text.len())
+                    .sum::<usize>()
+            })
+            .sum();
+        assert!(decoded <= 3 * MAX_OUTPUT, "{decoded}");
+        assert_eq!(budget, 0);
     }
 
     #[test]

@@ -12,6 +12,10 @@ use privaudit_detect::decode::{self, Encoding, Layer};
 use privaudit_detect::{Category as Detected, Confidence, Match, Scanner};
 use privaudit_reports::Privacy;
 
+/// How many bytes of decoded layers one body may yield in all: a body of many small gzip
+/// bombs costs no more than this.
+pub(super) const DECODE_BUDGET: usize = 4 << 20;
+
 /// Strings up to this long that the detectors found nothing in are remembered per thread.
 pub(super) const CLEAN_MAX_LEN: usize = 4096;
 /// How many such strings a thread remembers before it starts over.
@@ -33,6 +37,7 @@ pub(super) fn scan_remembering_clean(
     text: &str,
     out: &mut Vec<Match>,
     layers: &mut Vec<(Layer, Vec<Match>)>,
+    budget: &mut usize,
 ) {
     // What no detector can match costs less to rule out than to look up; such a string is
     // one short word, which only base64 of nine bytes or more could be.
@@ -49,7 +54,7 @@ pub(super) fn scan_remembering_clean(
     let before = out.len();
     scanner.scan(text, out);
     if encoded {
-        for layer in decode::layers(text) {
+        for layer in decode::layers_within(text, budget) {
             let found = scanner.scan_vec(&layer.text);
             if !found.is_empty() {
                 layers.push((layer, found));
@@ -119,6 +124,8 @@ pub(crate) struct Run<'a> {
     /// String values in code fields (enum, locale, version, flag) that are written words: a
     /// schema error at one of them is a note or a name, not a typo.
     pub(super) wordy: Vec<(String, String)>,
+    /// How many more bytes decoded layers may take in this body (see [`DECODE_BUDGET`]).
+    pub(super) decode_budget: usize,
     /// Set by an undeclared member, whose name is judged with the class of its map.
     pub(super) judged: bool,
     /// Per depth of the walk, whether the value there is of class `config`, whose keys
@@ -156,6 +163,7 @@ impl<'a> Run<'a> {
             redactor: crate::pointer::PointerRedactor::new(&kind.declared, scanner),
             kept: Vec::with_capacity(32),
             wordy: Vec::new(),
+            decode_budget: DECODE_BUDGET,
             judged: false,
             config: Vec::with_capacity(32),
         }
@@ -221,7 +229,13 @@ impl<'a> Run<'a> {
         let mut matches = std::mem::take(&mut self.matches);
         matches.clear();
         let mut layers = Vec::new();
-        scan_remembering_clean(self.scanner, text, &mut matches, &mut layers);
+        scan_remembering_clean(
+            self.scanner,
+            text,
+            &mut matches,
+            &mut layers,
+            &mut self.decode_budget,
+        );
         let counts =
             |m: &Match| threshold(class, m.category).is_some_and(|min| m.confidence >= min);
         let mut reported = 0;
