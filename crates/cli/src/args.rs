@@ -38,9 +38,12 @@ pub(crate) struct AuditArgs {
     /// Files, directories (walked) or `-` for standard input.
     #[arg(required = true)]
     pub(crate) paths: Vec<PathBuf>,
-    /// Audit every record as this product instead of detecting it.
+    /// Audit every record as this product instead of detecting it (`generic`: the generic
+    /// policy, no product's promises).
     #[arg(long)]
     pub(crate) product: Option<String>,
+    #[command(flatten)]
+    pub(crate) products: crate::load::ProductArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub(crate) format: OutputFormat,
@@ -112,6 +115,26 @@ pub(crate) struct ReverseArgs {
     pub(crate) ipv4: Vec<String>,
 }
 
+#[derive(clap::Args)]
+pub(crate) struct InitArgs {
+    /// Id of the new product (lower-case letters, digits and `-`).
+    #[arg(long)]
+    pub(crate) product: String,
+    /// The product directory to write; it must not exist or be empty.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Report kind id of the schema.
+    #[arg(long, default_value = "report")]
+    pub(crate) kind: String,
+    /// Request path the product posts to: only HAR entries and URLs sent there are read,
+    /// and the policy lists it. Repeatable; without it every entry is read.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) endpoint: Vec<String>,
+    /// Captures of the product's reports (JSON, NDJSON, HAR, query lists, gzip).
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Audit captured reports (JSON, NDJSON, HAR, URL or query lists, form bodies, gzip).
@@ -131,9 +154,17 @@ pub(crate) enum Command {
         after_help = "Examples:\n  privaudit reverse --product introvox --candidates urls.txt reports.ndjson\n  privaudit reverse --product roomvox --ipv4 192.168.0.0/16 --ipv4 10.0.0.0/8 capture.har"
     )]
     Reverse(ReverseArgs),
-    /// List products, report kinds and endpoints.
-    Products,
-    /// Print the JSON Schemas, or write them into a directory.
+    /// List products, report kinds, endpoints and where each product came from.
+    Products {
+        #[command(flatten)]
+        products: crate::load::ProductArgs,
+    },
+    /// Write a draft product directory (schema and policy) from captured reports.
+    #[command(
+        after_help = "Every inferred privacy class and enumeration is marked as a guess in the schema (`$comment`); review them, then audit with `--products DIR`.\n\nExample:\n  privaudit init --product acme --out products/acme capture.har\n  privaudit audit --products products/acme capture.har"
+    )]
+    Init(InitArgs),
+    /// Print the JSON Schemas of the built-in models, or write them into a directory.
     Schema {
         /// Only this product.
         #[arg(long)]
@@ -147,6 +178,8 @@ pub(crate) enum Command {
     Explain {
         /// Rule id (`introvox/no-credentials`), detector kind (`ipv4`), or `detectors`.
         rule: String,
+        #[command(flatten)]
+        products: crate::load::ProductArgs,
     },
     /// Print a shell completion script.
     #[command(

@@ -121,6 +121,8 @@ pub(crate) fn is_capture(name: &str) -> bool {
     .iter()
     .any(|e| name.ends_with(e))
         && name != "expected.json"
+        // A product directory's schemas describe reports; they are not captures of one.
+        && !name.ends_with(".schema.json")
 }
 
 /// How long a named FIFO is waited on for a writer before it is given up.

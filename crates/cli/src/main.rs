@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod commands;
 mod inputs;
+mod load;
 mod output;
 mod pool;
 mod progress;
@@ -30,9 +31,10 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::audit(&args, true),
         Command::Reident(args) => commands::reident(&args),
         Command::Reverse(args) => commands::reverse(&args),
-        Command::Products => commands::products(),
+        Command::Products { products } => commands::products(&products),
+        Command::Init(args) => commands::init(&args),
         Command::Schema { product, out } => commands::schema(product.as_deref(), out.as_deref()),
-        Command::Explain { rule } => commands::explain(&rule),
+        Command::Explain { rule, products } => commands::explain(&rule, &products),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "privaudit", &mut out);

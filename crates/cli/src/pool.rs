@@ -189,10 +189,7 @@ pub(crate) fn audit_one(
     // The endpoint names the product when the capture knows it and none is forced.
     let product = forced.or_else(|| {
         let ep = record.endpoint.as_deref()?;
-        privaudit_reports::catalog()
-            .iter()
-            .find(|p| p.endpoints.contains(&ep))
-            .map(|p| p.id)
+        auditor.product_for_endpoint(ep)
     });
     let result = match product {
         Some(p) => auditor.audit_as(p, body),

@@ -32,7 +32,7 @@ pub(crate) struct Run<'a> {
     /// The audit threads, when there is more than one; else records are audited in place.
     pub(crate) pool: Option<Pool>,
     pub(crate) baseline: std::collections::BTreeSet<String>,
-    pub(crate) endpoints: Vec<&'static str>,
+    pub(crate) endpoints: Vec<String>,
     /// Source names by index; shared, so a record costs no copy of its name.
     pub(crate) sources: Vec<std::rc::Rc<str>>,
     pub(crate) summary: output::Summary,
@@ -60,6 +60,11 @@ pub(crate) struct Collected {
 }
 
 impl Run<'_> {
+    /// The loaded products' endpoints, as the capture readers take them.
+    fn endpoint_list(&self) -> Vec<&str> {
+        self.endpoints.iter().map(String::as_str).collect()
+    }
+
     pub(crate) fn write(
         &mut self,
         f: impl FnOnce(&mut dyn output::Sink, &mut dyn Write) -> std::io::Result<()>,
@@ -148,7 +153,7 @@ impl Run<'_> {
         source: &str,
         record: usize,
         line: Option<usize>,
-        kind: Option<&'static privaudit_reports::ReportKind>,
+        kind: Option<&'static privaudit_policy::Kind>,
         mut findings: Vec<privaudit_policy::Finding>,
     ) -> Result<(), String> {
         let before = findings.len();
@@ -270,7 +275,8 @@ impl Run<'_> {
             Opened::Text(bytes) => bytes,
         };
         advance(progress);
-        let capture = match privaudit_capture::read(&source, &bytes, &self.endpoints, &limits) {
+        let capture = match privaudit_capture::read(&source, &bytes, &self.endpoint_list(), &limits)
+        {
             Ok(c) => c,
             Err(message) => {
                 return self.fail(batch, &source, message.to_string());
@@ -317,7 +323,8 @@ impl Run<'_> {
         progress: &mut progress::Progress,
         counter: &std::cell::Cell<u64>,
     ) -> Result<(), String> {
-        let endpoints = self.endpoints.clone();
+        let endpoints: Vec<String> = self.endpoints.clone();
+        let endpoints: Vec<&str> = endpoints.iter().map(String::as_str).collect();
         let mut shown = 0;
         let limits = self.capture_limits();
         // Set when the run must stop: the record limit, or the audit threads gone.
@@ -459,11 +466,12 @@ pub(crate) fn start<'a>(
         // environment stays there.
         b.key = (source != KeySource::Environment).then(|| key.to_hex());
     }
-    let auditor = match &args.product {
-        Some(p) => Auditor::for_product(p)
-            .map_err(|_| format!("unknown product `{p}` (see `privaudit products`)"))?,
-        None => Auditor::all(),
-    };
+    let auditor = crate::load::auditor(&args.products)?;
+    if let Some(p) = &args.product
+        && !auditor.policies().any(|policy| &policy.product == p)
+    {
+        return Err(format!("unknown product `{p}` (see `privaudit products`)"));
+    }
     let auditor = auditor.with_options(AuditOptions {
         show_evidence: args.show_evidence,
         typed_report: false,
@@ -493,10 +501,7 @@ pub(crate) fn start<'a>(
         auditor: auditor.clone(),
         pool: (jobs > 1).then(|| Pool::new(jobs, auditor.clone(), args.product.as_deref())),
         baseline,
-        endpoints: privaudit_reports::catalog()
-            .iter()
-            .flat_map(|p| p.endpoints.iter().copied())
-            .collect(),
+        endpoints: auditor.endpoints().map(str::to_string).collect(),
         sources: Vec::new(),
         summary: output::Summary::default(),
         sink,

@@ -2,10 +2,11 @@
 //! walk the engine audits with: for analyses across reports (linkage, k-anonymity, hash
 //! reversal) that must read a report exactly as the audit did.
 
+use crate::Kind;
 use crate::shape::{Event, Notes, Shape};
 use crate::tree::Tree;
 use privaudit_detect::Scanner;
-use privaudit_reports::{Privacy, ReportKind};
+use privaudit_reports::Privacy;
 use serde_json::Value;
 
 /// One scalar of a report.
@@ -27,7 +28,7 @@ pub struct Leaf {
 
 /// A report kind's schema compiled for reading its leaves; build once, use for every report.
 pub struct KindShape {
-    kind: &'static ReportKind,
+    kind: &'static Kind,
     shape: Shape,
     /// Every member name the schema declares, shown raw in pointers.
     declared: foldhash::HashSet<String>,
@@ -36,8 +37,8 @@ pub struct KindShape {
 
 impl KindShape {
     /// Compiles the schema of `kind`.
-    pub fn new(kind: &'static ReportKind) -> Result<KindShape, crate::Error> {
-        let shape = Shape::new(kind.schema().to_value()).map_err(|message| {
+    pub fn new(kind: &'static Kind) -> Result<KindShape, crate::Error> {
+        let shape = Shape::new(kind.schema.clone()).map_err(|message| {
             crate::Error::policy(
                 format!("the schema of {}/{}", kind.product, kind.kind),
                 message,
@@ -59,7 +60,7 @@ impl KindShape {
     }
 
     /// The kind.
-    pub fn kind(&self) -> &'static ReportKind {
+    pub fn kind(&self) -> &'static Kind {
         self.kind
     }
 

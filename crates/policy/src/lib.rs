@@ -2,8 +2,11 @@
 //!
 //! # Brief overview
 //!
-//! This crate owns the policy files (`policies/<product>.toml`: promises as rules, per-field
-//! allowances, declared exceptions) and the engine that applies them. Given the raw bytes of
+//! This crate owns products as data (a directory of `policy.toml`, with promises as rules,
+//! per-field allowances and declared exceptions, and one JSON Schema per report kind; the
+//! shipped ones are `products/<id>/`, built in, and [`Product::load`] reads a user's) and the
+//! engine that applies them. A record no product fits is audited under the generic policy
+//! (`products/generic/`). Given the raw bytes of
 //! one report, an [`Auditor`]:
 //!
 //! 1. parses the body into a tree that borrows its strings from it, recording duplicate
@@ -22,8 +25,9 @@
 //! raw value only with [`AuditOptions::show_evidence`]) and a fingerprint: a keyed hash
 //! ([`FingerprintKey`]) that holds no raw value and cannot be checked against guesses
 //! without the key. Limits on body size, nesting and string length ([`Limits`]) refuse
-//! hostile bodies with an error that names the limit and the byte position. The crate knows the report models and the detectors; it knows nothing of capture
-//! formats (HAR, NDJSON, query strings) or output formats.
+//! hostile bodies with an error that names the limit and the byte position. The crate knows
+//! the report models (for typed reports of the shipped kinds) and the detectors; it knows
+//! nothing of capture formats (HAR, NDJSON, query strings) or output formats.
 //!
 //! # For collectors
 //!
@@ -66,6 +70,7 @@ mod leaves;
 mod names;
 mod pointer;
 mod policy;
+mod product;
 mod redact;
 mod shape;
 mod tree;
@@ -74,10 +79,11 @@ pub use category::Category;
 pub use error::{Error, ErrorKind};
 pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fingerprint};
 pub use leaves::{KindShape, Leaf};
-pub use policy::{Exception, FieldRule, Policy, Rule, Severity, Source};
+pub use policy::{Exception, FieldRule, KindEntry, Policy, Rule, Severity, Source};
 /// The categories detectors find, held by [`Category::Detected`].
 pub use privaudit_detect::Category as Detected;
 pub use privaudit_reports::{Report, ReportKind};
+pub use product::{GENERIC, Kind, Origin, Product};
 pub use shape::{Field, Notes};
 
 /// The redacted form of `text` found as `category` (`j***@***.de`, `https://***`), as every
@@ -151,7 +157,7 @@ pub struct Audit {
     /// The product the report belongs to.
     pub product: Option<&'static str>,
     /// The report kind picked by shape.
-    pub kind: Option<&'static ReportKind>,
+    pub kind: Option<&'static Kind>,
     /// Findings, ordered by pointer and category.
     pub findings: Vec<Finding>,
     /// The typed report, when the audit found nothing above `info` (and
@@ -218,35 +224,46 @@ impl fmt::Debug for Auditor {
 }
 
 impl Auditor {
-    /// An auditor for one product with its shipped policy.
+    /// An auditor for one shipped product.
     pub fn for_product(product: &str) -> Result<Auditor, Error> {
-        let policy = Policy::builtin(product).ok_or_else(|| Error::UnknownProduct {
+        let product = Product::builtin(product).ok_or_else(|| Error::UnknownProduct {
             product: product.into(),
         })?;
-        Auditor::with_policies(vec![policy])
+        Auditor::with_products(vec![product])
     }
 
-    /// An auditor for every product; the product is detected by shape.
+    /// An auditor for every shipped product; the product is picked by shape, and a record
+    /// no product fits is audited under the generic policy.
     pub fn all() -> Auditor {
-        let policies = privaudit_reports::catalog()
-            .iter()
-            .filter_map(|p| Policy::builtin(p.id))
-            .collect();
-        Auditor::with_policies(policies).expect("shipped policies compile")
+        Auditor::with_products(Product::builtins()).expect("shipped products compile")
     }
 
-    /// An auditor for the given policies.
-    pub fn with_policies(policies: Vec<Policy>) -> Result<Auditor, Error> {
-        let mut products = Vec::new();
-        for policy in policies {
-            let origin = policy.product.clone();
-            products.push(
-                CompiledProduct::new(policy).map_err(|message| Error::policy(origin, message))?,
+    /// An auditor for the given products. Two products with one id are refused; so is a
+    /// product whose schemas or patterns do not compile. Nothing is half-loaded.
+    pub fn with_products(products: Vec<Product>) -> Result<Auditor, Error> {
+        let mut compiled: Vec<CompiledProduct> = Vec::new();
+        for product in products {
+            let origin = match &product.origin {
+                Origin::BuiltIn => format!("products/{}", product.id()),
+                Origin::Directory(d) => d.display().to_string(),
+            };
+            if let Some(other) = compiled.iter().find(|c| c.policy.product == product.id()) {
+                return Err(Error::policy(
+                    origin,
+                    format!(
+                        "product `{}` is already loaded ({})",
+                        product.id(),
+                        other.origin
+                    ),
+                ));
+            }
+            compiled.push(
+                CompiledProduct::new(product).map_err(|message| Error::policy(origin, message))?,
             );
         }
         Ok(Auditor {
-            index: engine::KindIndex::new(&products),
-            products,
+            index: engine::KindIndex::new(&compiled),
+            products: compiled,
             scanner: Scanner::new(),
             options: AuditOptions {
                 fingerprint_key: Some(FingerprintKey::random()),
@@ -266,6 +283,39 @@ impl Auditor {
     /// The policies, in product order.
     pub fn policies(&self) -> impl Iterator<Item = &Policy> {
         self.products.iter().map(|p| &p.policy)
+    }
+
+    /// The products: policy, kinds and origin, in the order they were given.
+    pub fn products(&self) -> impl Iterator<Item = (&Policy, Vec<&'static Kind>, &Origin)> {
+        self.products.iter().map(|p| {
+            (
+                &p.policy,
+                p.kinds.iter().map(|k| k.kind).collect(),
+                &p.origin,
+            )
+        })
+    }
+
+    /// The product whose client posts to request path `endpoint`, if a loaded one does.
+    pub fn product_for_endpoint(&self, endpoint: &str) -> Option<&str> {
+        self.products
+            .iter()
+            .find(|p| p.policy.endpoints.iter().any(|e| e == endpoint))
+            .map(|p| p.policy.product.as_str())
+    }
+
+    /// Every loaded product's endpoints.
+    pub fn endpoints(&self) -> impl Iterator<Item = &str> {
+        self.products
+            .iter()
+            .flat_map(|p| p.policy.endpoints.iter().map(String::as_str))
+    }
+
+    /// Looks up a rule of a loaded product by id (`introvox/no-urls-or-domain-names`).
+    pub fn explain(&self, rule_id: &str) -> Option<(&Policy, &Rule)> {
+        let product = rule_id.split('/').next()?;
+        let p = self.products.iter().find(|p| p.policy.product == product)?;
+        Some((&p.policy, p.policy.rule(rule_id)?))
     }
 
     /// Audits one body. Never panics; malformed input yields [`Audit::error`].
@@ -305,7 +355,7 @@ impl Auditor {
 /// Looks up a rule of any shipped policy by id (`introvox/no-urls-or-domain-names`).
 pub fn explain(rule_id: &str) -> Option<(Policy, Rule)> {
     let product = rule_id.split('/').next()?;
-    let policy = Policy::builtin(product)?;
+    let policy = Product::builtin(product)?.policy;
     let rule = policy.rule(rule_id)?.clone();
     Some((policy, rule))
 }

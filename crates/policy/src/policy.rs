@@ -126,14 +126,35 @@ pub struct Exception {
     pub justification: String,
 }
 
-/// A product's policy file.
+/// A report kind a policy names: its id and the schema file, relative to the product
+/// directory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindEntry {
+    /// Report kind id, unique within the product.
+    pub id: String,
+    /// The kind's JSON Schema (draft 2020-12), a path relative to the product directory.
+    pub schema: String,
+}
+
+/// A product's policy file (`policy.toml` of a product directory).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
-    /// Product id.
+    /// Product id: lower-case letters, digits and `-`; rule ids start with it.
     pub product: String,
+    /// Display name; the id when left out.
+    #[serde(default)]
+    pub name: String,
     /// What the product sends, in a sentence.
     pub summary: String,
+    /// Request paths the product's client posts to (hosts are configurable, paths are
+    /// not), for matching HAR entries and query strings.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Report kinds, in the order kind selection prefers them.
+    #[serde(default)]
+    pub kind: Vec<KindEntry>,
     /// Documents.
     #[serde(default)]
     pub source: Vec<Source>,
@@ -148,35 +169,13 @@ pub struct Policy {
     pub exception: Vec<Exception>,
 }
 
-static BUILTIN: &[(&str, &str)] = &[
-    ("introvox", include_str!("../../../policies/introvox.toml")),
-    ("roomvox", include_str!("../../../policies/roomvox.toml")),
-    ("kopano", include_str!("../../../policies/kopano.toml")),
-    (
-        "mattermost",
-        include_str!("../../../policies/mattermost.toml"),
-    ),
-    (
-        "community-scripts",
-        include_str!("../../../policies/community-scripts.toml"),
-    ),
-];
-
 impl Policy {
     /// Parses and checks a policy file.
     pub fn from_toml(origin: &str, text: &str) -> Result<Policy, crate::Error> {
         let err = |message: String| crate::Error::policy(origin, message);
         let policy: Policy = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-        policy.check().map_err(err)?;
+        policy.check().map_err(|m| err(located(text, m)))?;
         Ok(policy)
-    }
-
-    /// The policy shipped for a product (`policies/<product>.toml`, built into the binary).
-    pub fn builtin(product: &str) -> Option<Policy> {
-        let (_, text) = BUILTIN.iter().find(|(p, _)| *p == product)?;
-        let origin = format!("policies/{product}.toml");
-        // The shipped policies are checked by the test suite; a broken one is a build defect.
-        Some(Policy::from_toml(&origin, text).unwrap_or_else(|e| panic!("{e}")))
     }
 
     /// Looks up a rule by id.
@@ -190,8 +189,44 @@ impl Policy {
     }
 
     fn check(&self) -> Result<(), String> {
-        if privaudit_reports::product(&self.product).is_none() {
-            return Err(format!("unknown product `{}`", self.product));
+        if !is_id(&self.product) {
+            return Err(format!(
+                "product id `{}` must be lower-case letters, digits and `-`",
+                self.product
+            ));
+        }
+        if self.kind.is_empty() {
+            return Err("a product names at least one report kind (`[[kind]]`)".into());
+        }
+        for (i, k) in self.kind.iter().enumerate() {
+            if !is_id(&k.id) {
+                return Err(format!(
+                    "report kind id `{}` must be lower-case letters, digits and `-`",
+                    k.id
+                ));
+            }
+            if self.kind[..i].iter().any(|o| o.id == k.id) {
+                return Err(format!("report kind `{}` is declared twice", k.id));
+            }
+            let path = std::path::Path::new(&k.schema);
+            if k.schema.is_empty()
+                || path.is_absolute()
+                || path
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(format!(
+                    "report kind `{}`: schema `{}` must be a path inside the product directory",
+                    k.id, k.schema
+                ));
+            }
+        }
+        for e in &self.endpoints {
+            if !e.starts_with('/') {
+                return Err(format!(
+                    "endpoint `{e}` must be a request path starting with `/`"
+                ));
+            }
         }
         for (i, rule) in self.rule.iter().enumerate() {
             if !rule.id.starts_with(&format!("{}/", self.product)) {
@@ -250,6 +285,30 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// `message` prefixed with the line of the first backticked name in it that the policy
+/// text holds as a string, so a reader finds the entry it is about.
+fn located(text: &str, message: String) -> String {
+    let named = message.split('`').skip(1).step_by(2);
+    for name in named {
+        for quoted in [format!("\"{name}\""), format!("'{name}'")] {
+            if text.contains(&quoted) {
+                return format!("line {}: {message}", crate::product::line_of(text, &quoted));
+            }
+        }
+    }
+    message
+}
+
+/// Whether `s` is a product or kind id: lower-case letters, digits and inner `-`.
+fn is_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn check_pattern(p: &str) -> Result<(), String> {
@@ -408,16 +467,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_shipped_policy_loads() {
-        for product in privaudit_reports::catalog() {
-            let policy = Policy::builtin(product.id).expect("a policy per product");
-            assert_eq!(policy.product, product.id);
-        }
-    }
-
-    #[test]
     fn broken_policies_are_refused_with_a_reason() {
-        let text = BUILTIN[0].1;
+        let text = include_str!("../../../products/introvox/policy.toml");
         let unknown_key = format!("{text}\nsurprise = 1\n");
         let e = Policy::from_toml("x", &unknown_key).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Policy);

@@ -25,7 +25,7 @@
 //! use privaudit_reident::{Sample, hash_targets, reverse::reverse_candidates};
 //!
 //! // An IntroVox report whose installation hash is SHA-256 of its lower-cased URL.
-//! let kind = privaudit_reports::find("introvox", "daily-report").unwrap();
+//! let kind = privaudit_policy::Product::builtin("introvox").unwrap().kinds[0];
 //! let value = serde_json::json!({
 //!     "instanceHash": "ec3dd09065938cc1462b35b330dae1152c196ea6062d6d73cc4015426debd88b",
 //! });
@@ -40,11 +40,12 @@
 
 pub mod reverse;
 
+use privaudit_policy::Kind;
 use privaudit_policy::{
     Category, Detected, Draft, Finding, FindingBuilder, FingerprintKey, KindShape, Leaf, Policy,
     Severity, redact,
 };
-use privaudit_reports::{Privacy, ReportKind};
+use privaudit_reports::Privacy;
 use reverse::Derivation;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -52,7 +53,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// One report of the corpus.
 pub struct Sample {
     /// Its kind.
-    pub kind: &'static ReportKind,
+    pub kind: &'static Kind,
     /// The parsed body.
     pub value: Value,
 }
@@ -84,9 +85,9 @@ struct Maker {
 
 impl Maker {
     fn new(options: Options) -> Maker {
-        let policies = privaudit_reports::catalog()
-            .iter()
-            .filter_map(|p| Policy::builtin(p.id).map(|pol| (p.id, pol)))
+        let policies = privaudit_policy::Product::builtins()
+            .into_iter()
+            .filter_map(|p| Some((p.kinds.first()?.product, p.policy)))
             .collect();
         Maker {
             policies,
@@ -124,17 +125,17 @@ impl Maker {
     }
 }
 
-/// The compiled schema of a kind, built once per process rather than once per report.
-fn shape_of(kind: &'static ReportKind) -> Option<&'static KindShape> {
-    static SHAPES: std::sync::OnceLock<Vec<KindShape>> = std::sync::OnceLock::new();
-    SHAPES
-        .get_or_init(|| {
-            privaudit_reports::all_kinds()
-                .filter_map(|k| KindShape::new(k).ok())
-                .collect()
-        })
-        .iter()
-        .find(|s| std::ptr::eq(s.kind(), kind))
+/// The compiled schema of a kind, built once per process rather than once per report
+/// (kinds are interned, so there are as many as definitions loaded).
+fn shape_of(kind: &'static Kind) -> Option<&'static KindShape> {
+    static SHAPES: std::sync::Mutex<Vec<&'static KindShape>> = std::sync::Mutex::new(Vec::new());
+    let mut shapes = SHAPES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = shapes.iter().find(|s| std::ptr::eq(s.kind(), kind)) {
+        return Some(s);
+    }
+    let shape: &'static KindShape = Box::leak(Box::new(KindShape::new(kind).ok()?));
+    shapes.push(shape);
+    Some(shape)
 }
 
 fn sample_leaves(s: &Sample) -> Vec<Leaf> {
@@ -585,7 +586,9 @@ mod tests {
             "defaultTimezone": tz, "databaseType": "pgsql", "totalGroups": 3,
             "groupVisibilityUsed": false
         });
-        let kind = privaudit_reports::find("introvox", "daily-report").unwrap();
+        let kind = privaudit_policy::Product::builtin("introvox")
+            .unwrap()
+            .kinds[0];
         Sample { kind, value: v }
     }
 
@@ -666,7 +669,9 @@ mod tests {
     #[test]
     fn a_random_id_back_in_another_run_is_flagged_on_the_later_run() {
         let run = |app: &str, status: &str| {
-            let kind = privaudit_reports::find("community-scripts", "install-report").unwrap();
+            let kind = privaudit_policy::Product::builtin("community-scripts")
+                .unwrap()
+                .kinds[0];
             let value = serde_json::json!({
                 "random_id": "5d3c2a1b-7e6f-4a8b-9c0d-1e2f3a4b5c6d", "type": "lxc",
                 "nsapp": app, "status": status,

@@ -9,7 +9,7 @@
 //! apply to a field and how severe a hit is.
 //!
 //! [`catalog`] is the one table of products and report kinds; [`ReportKind::schema`] generates
-//! the draft 2020-12 schema that is committed under `schemas/`.
+//! the draft 2020-12 schema that is committed in the product's directory, `products/<id>/`.
 //!
 //! Structs are strict (`deny_unknown_fields`, which the schema renders as
 //! `additionalProperties: false`), so a field the model does not know is never dropped silently:
@@ -165,21 +165,18 @@ impl ReportKind {
         format!("urn:privaudit:schema:{}:{}", self.product, self.kind)
     }
 
-    /// File name of the committed schema under `schemas/`.
+    /// File name of the committed schema in `products/<product>/`.
     pub fn schema_file_name(&self) -> String {
         format!("{}.{}.schema.json", self.product, self.kind)
     }
 }
 
-/// A product whose telemetry privaudit models.
+/// A product whose reports privaudit models in Rust (its name, endpoints and policy are in
+/// `products/<id>/policy.toml`).
 #[derive(Debug, Clone, Copy)]
 pub struct Product {
     /// Product id used in every interface.
     pub id: &'static str,
-    /// Display name.
-    pub name: &'static str,
-    /// Request paths the product's reports are sent to (hosts are configurable, paths are not).
-    pub endpoints: &'static [&'static str],
     /// Report kinds, in the order shape detection should prefer them.
     pub kinds: &'static [ReportKind],
 }
@@ -207,8 +204,6 @@ const fn kind<T: JsonSchema>(
 static PRODUCTS: &[Product] = &[
     Product {
         id: "introvox",
-        name: "IntroVox (Nextcloud app)",
-        endpoints: &["/api/telemetry/introvox"],
         kinds: &[kind::<introvox::DailyReport>(
             "introvox",
             "daily-report",
@@ -217,8 +212,6 @@ static PRODUCTS: &[Product] = &[
     },
     Product {
         id: "roomvox",
-        name: "RoomVox (Nextcloud app)",
-        endpoints: &["/api/telemetry/roomvox"],
         kinds: &[
             kind::<roomvox::DailyReportC>(
                 "roomvox",
@@ -239,8 +232,6 @@ static PRODUCTS: &[Product] = &[
     },
     Product {
         id: "kopano",
-        name: "Kopano Groupware Core (kopano-server survey client)",
-        endpoints: &["/api/stats/v1/submit"],
         kinds: &[kind::<kopano::Survey>(
             "kopano",
             "survey",
@@ -249,8 +240,6 @@ static PRODUCTS: &[Product] = &[
     },
     Product {
         id: "mattermost",
-        name: "Mattermost server",
-        endpoints: &["/security", "/v1/batch"],
         kinds: &[
             kind::<mattermost::SecurityCheck>(
                 "mattermost",
@@ -266,8 +255,6 @@ static PRODUCTS: &[Product] = &[
     },
     Product {
         id: "community-scripts",
-        name: "Community-Scripts (Proxmox VE helper scripts)",
-        endpoints: &["/telemetry"],
         kinds: &[
             kind::<community_scripts::InstallReport>(
                 "community-scripts",

@@ -5,7 +5,7 @@ use crate::emit;
 use std::process::ExitCode;
 
 /// Explains a rule (`product/rule`), a detector kind (`ipv4`), or lists the detectors.
-pub(crate) fn explain(name: &str) -> Result<ExitCode, String> {
+pub(crate) fn explain(name: &str, products: &crate::load::ProductArgs) -> Result<ExitCode, String> {
     if name == "detectors" {
         let mut out = String::new();
         for d in privaudit_detect::DETECTORS {
@@ -28,8 +28,10 @@ pub(crate) fn explain(name: &str) -> Result<ExitCode, String> {
         emit(&out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (policy, rule) =
-        privaudit_policy::explain(name).ok_or_else(|| format!("unknown rule `{name}`"))?;
+    let auditor = crate::load::auditor(products)?;
+    let (policy, rule) = auditor
+        .explain(name)
+        .ok_or_else(|| format!("unknown rule `{name}`"))?;
     let source = policy.source.iter().find(|s| s.id == rule.source);
     let mut out = format!("{}\n\n  {}\n\n", rule.id, rule.statement);
     if let Some(s) = source {

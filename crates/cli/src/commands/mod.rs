@@ -2,6 +2,7 @@
 
 mod audit;
 mod explain;
+mod init;
 mod products;
 mod reident;
 mod reverse;
@@ -9,6 +10,7 @@ mod schema;
 
 pub(crate) use audit::{audit, sink_for};
 pub(crate) use explain::explain;
+pub(crate) use init::init;
 pub(crate) use products::products;
 pub(crate) use reident::reident;
 pub(crate) use reverse::reverse;

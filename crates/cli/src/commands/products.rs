@@ -1,18 +1,26 @@
-//! `privaudit products`: the built-in products and their report kinds.
+//! `privaudit products`: the products a run knows, their report kinds and endpoints, and
+//! where each came from.
 
 use crate::emit;
+use crate::load::ProductArgs;
 use std::process::ExitCode;
 
-pub(crate) fn products() -> Result<ExitCode, String> {
+pub(crate) fn products(args: &ProductArgs) -> Result<ExitCode, String> {
+    let auditor = crate::load::auditor(args)?;
     let mut out = String::new();
-    for p in privaudit_reports::catalog() {
-        out.push_str(&format!(
-            "{}  {}\n  endpoints: {}\n",
-            p.id,
-            p.name,
-            p.endpoints.join(", ")
-        ));
-        for k in p.kinds {
+    for (policy, kinds, origin) in auditor.products() {
+        let name = if policy.name.is_empty() {
+            &policy.product
+        } else {
+            &policy.name
+        };
+        out.push_str(&format!("{}  {}\n  from: {origin}\n", policy.product, name));
+        if policy.endpoints.is_empty() {
+            out.push_str("  endpoints: none\n");
+        } else {
+            out.push_str(&format!("  endpoints: {}\n", policy.endpoints.join(", ")));
+        }
+        for k in kinds {
             out.push_str(&format!("  {:<20} {}\n", k.kind, k.title));
         }
     }

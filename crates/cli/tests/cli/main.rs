@@ -3,6 +3,7 @@
 
 mod contract;
 mod hostile;
+mod products;
 
 use assert_cmd::Command;
 use std::io::Write;
@@ -617,7 +618,7 @@ fn hostile_inputs_are_errors_that_name_the_place_and_echo_nothing() {
         "{v}"
     );
     // The record limit stops the run, says so, and keeps what was read.
-    let many = tmp("many.ndjson", "{\"a\":1}\n".repeat(10).as_bytes());
+    let many = tmp("many.ndjson", "{\"a\":}\n".repeat(10).as_bytes());
     let (code, v) = json(&["--max-records", "4", many.to_str().unwrap()]);
     assert_eq!(
         (code, v["summary"]["records"].as_u64()),
@@ -829,7 +830,10 @@ fn output_that_waits_is_written_whole_beyond_memory() {
     // both hold output back; past 4 MiB it waits in a temporary file. 40 000 refused
     // records make about 6 MB of it.
     let records = 40_000;
-    let file = tmp("many-errors.ndjson", "{}\n".repeat(records).as_bytes());
+    let file = tmp(
+        "many-errors.ndjson",
+        "{\"a\":}\n".repeat(records).as_bytes(),
+    );
     let file = file.display().to_string();
     let (code, json, _) = run(&["audit", "--format", "json", &file]);
     assert_eq!(code, 2);

@@ -2,14 +2,14 @@
 //! kind the validators, the schema walker and the declared member names.
 
 use crate::policy::{PointerPatterns, Policy};
+use crate::product::{Kind, Origin, Product};
 use crate::shape::Shape;
 use crate::tree::Borrowed;
-use privaudit_reports::ReportKind;
 use serde_json::Value;
 
 /// One report kind, compiled: validators and schema walker.
 pub(crate) struct CompiledKind {
-    pub(crate) kind: &'static ReportKind,
+    pub(crate) kind: &'static Kind,
     /// Product and kind, which scope its findings' fingerprints.
     pub(super) scope: [&'static str; 2],
     /// Decides validity on the parsed tree.
@@ -45,6 +45,7 @@ pub(super) struct CompiledField {
 /// One product, compiled.
 pub(crate) struct CompiledProduct {
     pub(crate) policy: Policy,
+    pub(crate) origin: Origin,
     pub(crate) kinds: Vec<CompiledKind>,
     pub(super) fields: Vec<CompiledField>,
     /// The field rules' pointer patterns, then the exceptions'.
@@ -52,16 +53,19 @@ pub(crate) struct CompiledProduct {
 }
 
 impl CompiledProduct {
-    pub(crate) fn new(policy: Policy) -> Result<CompiledProduct, String> {
-        let product = privaudit_reports::product(&policy.product)
-            .ok_or_else(|| format!("unknown product `{}`", policy.product))?;
+    pub(crate) fn new(product: Product) -> Result<CompiledProduct, String> {
+        let Product {
+            policy,
+            kinds: defs,
+            origin,
+        } = product;
         let mut kinds = Vec::new();
-        for kind in product.kinds {
-            let schema = kind.schema().to_value();
-            let validator = validator::<Borrowed>(&schema)
-                .map_err(|e| format!("{kind:?}: schema does not compile: {e}"))?;
-            let declared = crate::pointer::declared_names(&schema);
-            let shape = Shape::new(schema).map_err(|e| format!("{kind:?}: {e}"))?;
+        for kind in defs {
+            let schema = &kind.schema;
+            let validator = validator::<Borrowed>(schema)
+                .map_err(|e| format!("{}: schema does not compile: {e}", kind.file))?;
+            let declared = crate::pointer::declared_names(schema);
+            let shape = Shape::new(schema.clone()).map_err(|e| format!("{}: {e}", kind.file))?;
 
             let mut required: Vec<String> = shape
                 .root()
@@ -114,6 +118,7 @@ impl CompiledProduct {
         )?;
         Ok(CompiledProduct {
             policy,
+            origin,
             kinds,
             fields,
             patterns,

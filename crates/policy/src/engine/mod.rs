@@ -87,7 +87,18 @@ fn audit_tree(
     dups: &[String],
     options: &AuditOptions,
 ) -> Audit {
-    let best = select::best(products, index, only, value);
+    // A record no product fits is audited under the generic product, when loaded.
+    let best = select::best(products, index, only, value).or_else(|| {
+        let g = index.generic.filter(|g| only.is_none_or(|o| o == *g))?;
+        let product = &products[g];
+        let kind = product.kinds.first()?;
+        let score = if kind.validator.is_valid(value) {
+            i64::MAX
+        } else {
+            0
+        };
+        Some((score, product, kind))
+    });
     let Some((score, product, kind)) = best else {
         let names: Vec<&str> = products
             .iter()
@@ -111,12 +122,12 @@ fn audit_tree(
     let report = if options.typed_report && findings.iter().all(|f| f.severity == Severity::Info) {
         // From the body itself, unless duplicates make it differ from the tree.
         match &kept {
+            _ if kind.kind.model().is_none() => None,
             _ if dups.is_empty() => kind
                 .kind
-                .deserialize(&mut serde_json::Deserializer::from_slice(body))
-                .ok(),
-            Some(v) => kind.kind.deserialize(v).ok(),
-            None => kind.kind.deserialize(&value.to_value()).ok(),
+                .typed(&mut serde_json::Deserializer::from_slice(body)),
+            Some(v) => kind.kind.typed(v),
+            None => kind.kind.typed(value.to_value()),
         }
     } else {
         None

@@ -8,11 +8,15 @@ use crate::tree::Tree;
 impl CompiledKind {
     /// How well an object fits this kind, given how many of its members the kind names and
     /// how many of the members it requires are there; `None` when it cannot be this kind.
+    /// Unless `forced`, a body that does not validate must resemble the kind: at least half
+    /// its members named by the kind and at least half the kind's required members present
+    /// (see [`resembles`]).
     pub(super) fn fit(
         &self,
         members: usize,
         value: &Tree,
         (named, required): (i64, i64),
+        forced: bool,
     ) -> Option<i64> {
         if named == 0 {
             return None;
@@ -22,9 +26,20 @@ impl CompiledKind {
         if missing == 0 && self.validator.is_valid(value) {
             return Some(i64::MAX);
         }
+        if !forced && !resembles(members, named, required, self.required.len()) {
+            return None;
+        }
         let unnamed = members as i64 - named;
         Some(named * 2 - unnamed - missing * 2)
     }
+}
+
+/// Whether a body of `members` members, `named` of them named by a kind and `required` of
+/// the kind's `requires` required members among them, resembles the kind enough to be
+/// audited as one that breaks its schema: half of each, at least. A `package.json` shares
+/// `version` with many reports and is none of them.
+pub(crate) fn resembles(members: usize, named: i64, required: i64, requires: usize) -> bool {
+    named * 2 >= members as i64 && required * 2 >= requires as i64
 }
 
 /// Which report kinds declare or require each root member name, over every compiled
@@ -37,6 +52,8 @@ pub(crate) struct KindIndex {
     /// The number of the first kind of each product.
     pub(super) first: Vec<usize>,
     pub(super) count: usize,
+    /// The product that audits records no other fits, when loaded.
+    pub(super) generic: Option<usize>,
 }
 
 impl KindIndex {
@@ -45,6 +62,10 @@ impl KindIndex {
             by_name: Default::default(),
             first: Vec::new(),
             count: 0,
+            generic: products.iter().position(|p| {
+                p.origin == crate::product::Origin::BuiltIn
+                    && p.policy.product == crate::product::GENERIC
+            }),
         };
         for p in products {
             index.first.push(index.count);
@@ -98,7 +119,7 @@ pub(super) fn best<'p>(
             }
             for (ki, k) in p.kinds.iter().enumerate() {
                 let g = index.first[pi] + ki;
-                if let Some(score) = k.fit(obj.len(), value, counts[g])
+                if let Some(score) = k.fit(obj.len(), value, counts[g], only.is_some())
                     && best.is_none_or(|(s, ..)| score > s)
                 {
                     best = Some((score, p, k));

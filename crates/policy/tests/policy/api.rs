@@ -77,7 +77,17 @@ fn the_product_is_detected_by_shape() {
             "{path}"
         );
     }
-    let audit = auditor.audit(br#"{"hello": "world"}"#);
+    // A record no product fits is audited under the generic policy, not refused.
+    let audit = auditor.audit(br#"{"hello": "world", "mail": "jan@example.org"}"#);
+    assert_eq!(audit.error, None);
+    assert_eq!(
+        (audit.product, audit.kind.map(|k| k.kind)),
+        (Some("generic"), Some("any"))
+    );
+    assert_eq!(audit.findings.len(), 1, "{:?}", audit.findings);
+    assert_eq!(audit.findings[0].rule, "generic/no-personal-data");
+    // Forced into a product it shares nothing with, it matches no kind.
+    let audit = auditor.audit_as("introvox", br#"{"hello": "world"}"#);
     assert!(
         matches!(audit.error, Some(Error::NoMatch { .. })),
         "{:?}",
@@ -339,7 +349,7 @@ fn typed_reports_match_the_audited_body() {
         let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             Some(&report),
-            kind.deserialize(&value).ok().as_ref(),
+            kind.model().unwrap().deserialize(&value).ok().as_ref(),
             "{path}"
         );
         typed += 1;
@@ -364,13 +374,13 @@ fn typed_reports_match_the_audited_body() {
 
     // Where a policy keeps duplicates at info, the typed report is read from the last copy
     // of each member, as the audit saw the body.
-    let mut policy = privaudit_policy::Policy::builtin("kopano").unwrap();
-    for rule in &mut policy.rule {
+    let mut product = privaudit_policy::Product::builtin("kopano").unwrap();
+    for rule in &mut product.policy.rule {
         if rule.forbids.contains(&Category::DuplicateKey) {
             rule.severity = privaudit_policy::Severity::Info;
         }
     }
-    let lenient = Auditor::with_policies(vec![policy]).unwrap();
+    let lenient = Auditor::with_products(vec![product]).unwrap();
     let clean: serde_json::Value = serde_json::from_str(&text).unwrap();
     let audit = lenient.audit(doubled.as_bytes());
     assert!(
@@ -382,7 +392,7 @@ fn typed_reports_match_the_audited_body() {
         audit.findings
     );
     let kind = audit.kind.unwrap();
-    assert_eq!(audit.report, kind.deserialize(&clean).ok());
+    assert_eq!(audit.report, kind.model().unwrap().deserialize(&clean).ok());
     assert!(audit.report.is_some());
 }
 

@@ -1,4 +1,5 @@
-//! The committed schemas under `schemas/` are exactly what the structs generate.
+//! The committed schemas in the shipped product directories (`products/<id>/`) are exactly
+//! what the structs generate.
 //!
 //! Rewrite them with `PRIVAUDIT_BLESS=1 cargo test -p privaudit-reports --test reports schemas`.
 
@@ -6,8 +7,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-fn schemas_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schemas")
+fn schemas_dir(product: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../products")
+        .join(product)
 }
 
 fn rendered(kind: &privaudit_reports::ReportKind) -> String {
@@ -21,7 +24,7 @@ fn committed_schemas_match_the_structs() {
     let bless = std::env::var_os("PRIVAUDIT_BLESS").is_some();
     let mut stale = Vec::new();
     for kind in privaudit_reports::all_kinds() {
-        let path = schemas_dir().join(kind.schema_file_name());
+        let path = schemas_dir(kind.product).join(kind.schema_file_name());
         let want = rendered(kind);
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         if have != want {
@@ -32,16 +35,19 @@ fn committed_schemas_match_the_structs() {
             }
         }
     }
-    // No stray files: every schema on disk belongs to a report kind.
+    // No stray files: every schema in a modelled product's directory belongs to a kind.
     let known: Vec<String> = privaudit_reports::all_kinds()
         .map(|k| k.schema_file_name())
         .collect();
-    for entry in std::fs::read_dir(schemas_dir()).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(
-            known.contains(&name),
-            "schemas/{name} belongs to no report kind"
-        );
+    for product in privaudit_reports::catalog() {
+        for entry in std::fs::read_dir(schemas_dir(product.id)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                name == "policy.toml" || known.contains(&name),
+                "products/{}/{name} belongs to no report kind",
+                product.id
+            );
+        }
     }
     assert!(
         stale.is_empty(),
