@@ -14,9 +14,14 @@ fn fixtures() -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
+    run_in(&fixtures(), args)
+}
+
+/// Runs the binary in `dir` (where `privaudit.toml` discovery starts).
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::cargo_bin("privaudit")
         .unwrap()
-        .current_dir(fixtures())
+        .current_dir(dir)
         // Fingerprints are keyed; a fixed key keeps the snapshots stable.
         .env("PRIVAUDIT_KEY", "privaudit-test-key")
         .args(args)

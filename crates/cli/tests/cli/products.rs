@@ -2,9 +2,8 @@
 //! broken ones refused, the generic audit of records no product fits, and `init` drafts that
 //! audit their own capture clean and catch what is planted in it.
 
-use super::{fixtures, json, run, tmp};
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+use super::{fixtures, json, run, run_in, tmp};
+use std::path::PathBuf;
 
 fn acme() -> PathBuf {
     fixtures().join("products/acme-notes")
@@ -17,22 +16,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Runs the binary in `dir` (so `privaudit.toml` discovery starts there).
-fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("privaudit")
-        .unwrap()
-        .current_dir(dir)
-        .env("PRIVAUDIT_KEY", "privaudit-test-key")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 fn findings(out: &str) -> Vec<serde_json::Value> {
@@ -82,6 +65,28 @@ fn a_hand_written_product_loads_by_flag_and_by_config() {
         "{got:?}"
     );
     assert!(got.iter().any(|g| g.1 == "undeclared_field"), "{got:?}");
+
+    // A HAR entry is matched by the loaded product's endpoint; others are skipped.
+    let leak = std::fs::read_to_string(acme().join("leaky.ndjson")).unwrap();
+    let body = leak.lines().next().unwrap();
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [
+        {"request": {"method": "POST", "url": "https://usage.acme.example/v2/usage",
+            "postData": {"mimeType": "application/json", "text": body}}},
+        {"request": {"method": "POST", "url": "https://cdn.example/other",
+            "postData": {"mimeType": "application/json", "text": body}}}
+    ]}});
+    let har = tmp("acme.har", har.to_string().as_bytes());
+    let (code, v) = json(&["--products", &dir, har.to_str().unwrap()]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["summary"]["records"].as_u64(), Some(1), "{v}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["product"] == "acme-notes"),
+        "{v}"
+    );
 
     // Without the product, the same records are nobody's: the generic policy still finds
     // the leaks, and says no product matched.
