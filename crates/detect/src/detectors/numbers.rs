@@ -204,9 +204,13 @@ pub fn confirm_national(text: &str) -> bool {
 /// another: the longest card at each group boundary, left to right.
 pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confidence)> + '_ {
     let starts = |i: usize| text[i].is_ascii_digit() && (i == 0 || !text[i - 1].is_ascii_digit());
-    let ends =
-        |i: usize| text[i - 1].is_ascii_digit() && (i == text.len() || !text[i].is_ascii_digit());
     let mut at = 0;
+    // Where [`judge`] could call a window a card, longest first. It calls a card only one
+    // digit group of 13 to 19 digits, or three or more groups of 3 to 6 digits starting with
+    // 4, with neither `.`, `(`, `)` nor both spaces and dashes between them; every other
+    // window is ruled out here without judging it, so a digit run costs a bounded amount of
+    // work per byte (`1 2 3 …` once cost 13 judgements per digit).
+    let mut candidates = [0usize; 8];
     std::iter::from_fn(move || {
         while at < text.len() {
             let s = at;
@@ -214,15 +218,59 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
             if !starts(s) {
                 continue;
             }
-            // A card spans at most 19 digits and 6 separators.
-            let limit = text.len().min(s + 26);
-            for e in (s + 13..=limit).rev() {
-                if ends(e)
-                    && let Some(Verdict::Card(c)) = judge(&Run {
-                        text: &text[s..e],
-                        phone_context: false,
-                    })
-                {
+            let group = |from: usize| {
+                text[from..]
+                    .iter()
+                    .position(|b| !b.is_ascii_digit())
+                    .unwrap_or(text.len() - from)
+            };
+            let first = group(s);
+            // The rest of this digit run starts no card.
+            at = s + first;
+            let mut found = 0;
+            if (13..=19).contains(&first) {
+                candidates[0] = s + first;
+                found = 1;
+            } else if first == 4 {
+                // A card spans at most 19 digits and 6 separators.
+                let limit = text.len().min(s + 26);
+                let (mut e, mut digits, mut groups) = (s + 4, 4, 1);
+                let (mut spaces, mut dashes) = (false, false);
+                'groups: while e < limit {
+                    let mut g = e;
+                    while g < limit && !text[g].is_ascii_digit() {
+                        match text[g] {
+                            b'.' | b'(' | b')' => break 'groups,
+                            b' ' => spaces = true,
+                            b'-' => dashes = true,
+                            _ => {}
+                        }
+                        g += 1;
+                    }
+                    if g == limit || spaces && dashes {
+                        break;
+                    }
+                    let len = group(g);
+                    if !(3..=6).contains(&len) || g + len > limit {
+                        break;
+                    }
+                    e = g + len;
+                    digits += len;
+                    groups += 1;
+                    if digits > 19 {
+                        break;
+                    }
+                    if groups >= 3 && digits >= 13 && found < candidates.len() {
+                        candidates[found] = e;
+                        found += 1;
+                    }
+                }
+            }
+            for &e in candidates[..found].iter().rev() {
+                if let Some(Verdict::Card(c)) = judge(&Run {
+                    text: &text[s..e],
+                    phone_context: false,
+                }) {
                     at = e;
                     return Some((s, e, c));
                 }
@@ -230,6 +278,39 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
         }
         None
     })
+}
+
+/// The windows [`cards_in`] judged before it ruled most out: every 13 to 26 bytes from a
+/// digit-group start that end a group, longest first. The definition its shortcut is
+/// tested against.
+#[cfg(test)]
+pub(crate) fn cards_in_by_judging_all(text: &[u8]) -> Vec<(usize, usize, Confidence)> {
+    let starts = |i: usize| text[i].is_ascii_digit() && (i == 0 || !text[i - 1].is_ascii_digit());
+    let ends =
+        |i: usize| text[i - 1].is_ascii_digit() && (i == text.len() || !text[i].is_ascii_digit());
+    let mut out = Vec::new();
+    let mut at = 0;
+    'outer: while at < text.len() {
+        let s = at;
+        at += 1;
+        if !starts(s) {
+            continue;
+        }
+        let limit = text.len().min(s + 26);
+        for e in (s + 13..=limit).rev() {
+            if ends(e)
+                && let Some(Verdict::Card(c)) = judge(&Run {
+                    text: &text[s..e],
+                    phone_context: false,
+                })
+            {
+                at = e;
+                out.push((s, e, c));
+                continue 'outer;
+            }
+        }
+    }
+    out
 }
 
 /// Groups of up to four letters or digits after an IBAN's first group.
@@ -273,6 +354,31 @@ pub(crate) fn iban(b: &[u8], start: usize, end: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// Ruling windows out before judging them finds exactly the cards judging every
+        /// window finds.
+        #[test]
+        fn card_shortcut_agrees_with_judging_every_window(
+            text in "([0-9]{1,7}[ .()+a-]{0,2}){0,12}",
+            cards in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111",
+                    "5500 0000 0000 0004", "3400 000000 00009", "6011 0000 0000 0004",
+                ]),
+                0..3,
+            ),
+        ) {
+            let mut all = text.clone();
+            for c in &cards {
+                all.push(' ');
+                all.push_str(c);
+                all.push_str(&text[..text.len().min(9)]);
+            }
+            let fast: Vec<_> = super::cards_in(all.as_bytes()).collect();
+            proptest::prop_assert_eq!(fast, super::cards_in_by_judging_all(all.as_bytes()), "{}", all);
+        }
+    }
+
     use super::*;
 
     fn judge_str(s: &str) -> Option<&'static str> {
