@@ -173,15 +173,21 @@ pub enum Adversarial {
     DeepNesting,
     /// Very many one-character strings.
     TinyStrings,
+    /// Single digits separated by single spaces (`1 2 3 …`), once the card check's worst case.
+    SpacedDigits,
+    /// Groups of four digits separated by spaces, the shape of card numbers.
+    DigitGroups,
 }
 
 impl Adversarial {
     /// Every kind.
-    pub const ALL: [Adversarial; 4] = [
+    pub const ALL: [Adversarial; 6] = [
         Adversarial::DigitDotSoup,
         Adversarial::AtRuns,
         Adversarial::DeepNesting,
         Adversarial::TinyStrings,
+        Adversarial::SpacedDigits,
+        Adversarial::DigitGroups,
     ];
 
     /// A short name for bench ids.
@@ -191,6 +197,8 @@ impl Adversarial {
             Adversarial::AtRuns => "at-runs",
             Adversarial::DeepNesting => "deep-nesting",
             Adversarial::TinyStrings => "tiny-strings",
+            Adversarial::SpacedDigits => "spaced-digits",
+            Adversarial::DigitGroups => "digit-groups",
         }
     }
 }
@@ -230,6 +238,23 @@ pub fn adversarial_ndjson(kind: Adversarial, bytes: usize) -> Vec<u8> {
         Adversarial::TinyStrings => {
             let tiny = vec![r#""a""#; RECORD / 4].join(",");
             format!(r#""tiny":[{tiny}]"#)
+        }
+        Adversarial::SpacedDigits | Adversarial::DigitGroups => {
+            let width = if kind == Adversarial::SpacedDigits {
+                1
+            } else {
+                4
+            };
+            // Digits that vary, so no run is all one digit (which the checks skip early).
+            let digits = (0..RECORD / (width + 1) / 2)
+                .map(|i| {
+                    (0..width)
+                        .map(|j| char::from(b'0' + ((i * 7 + j * 3) % 10) as u8))
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            format!(r#""error":"{digits}""#)
         }
     };
     let record = format!("{head}{payload}}}\n");

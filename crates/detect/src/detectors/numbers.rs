@@ -267,6 +267,8 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
                 }
             }
             for &e in candidates[..found].iter().rev() {
+                #[cfg(test)]
+                JUDGED.with(|j| j.set(j.get() + 1));
                 if let Some(Verdict::Card(c)) = judge(&Run {
                     text: &text[s..e],
                     phone_context: false,
@@ -278,6 +280,12 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
         }
         None
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many windows [`cards_in`] judged on this thread: its work, counted exactly.
+    static JUDGED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// The windows [`cards_in`] judged before it ruled most out: every 13 to 26 bytes from a
@@ -354,6 +362,43 @@ pub(crate) fn iban(b: &[u8], start: usize, end: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    /// The card check's work on digit runs is bounded per digit group, whatever their
+    /// spacing: counted in judgements, not timed.
+    #[test]
+    fn card_check_work_is_bounded_per_group() {
+        let judged = |text: &str| {
+            super::JUDGED.with(|j| j.set(0));
+            let found = super::cards_in(text.as_bytes()).count();
+            (found, super::JUDGED.with(|j| j.get()))
+        };
+        let groups = |width: usize, n: usize| {
+            (0..n)
+                .map(|i| {
+                    (0..width)
+                        .map(|k| char::from(b'0' + ((i * 7 + k * 3) % 10) as u8))
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let n = 20_000;
+        assert_eq!(
+            judged(&groups(1, n)).1,
+            0,
+            "single digits never start a card"
+        );
+        assert_eq!(judged(&groups(2, n)).1, 0);
+        for width in [3, 4, 5, 6] {
+            let (_, work) = judged(&groups(width, n));
+            // At most three windows (13, 16 and 19 digits) per group that could start one.
+            assert!(
+                work <= 3 * n,
+                "width {width}: {work} judgements for {n} groups"
+            );
+        }
+        assert_eq!(judged("4111 1111 1111 1111"), (1, 1));
+    }
+
     proptest::proptest! {
         /// Ruling windows out before judging them finds exactly the cards judging every
         /// window finds.
