@@ -79,7 +79,7 @@ pub use category::Category;
 pub use error::{Error, ErrorKind};
 pub use finding::{Draft, Evidence, Finding, FindingBuilder, FingerprintKey, fingerprint};
 pub use leaves::{KindShape, Leaf};
-pub use policy::{Exception, FieldRule, KindEntry, Policy, Rule, Severity, Source};
+pub use policy::{Exception, FieldRule, KindEntry, Policy, Rule, Severity, Source, is_id};
 /// The categories detectors find, held by [`Category::Detected`].
 pub use privaudit_detect::Category as Detected;
 pub use privaudit_reports::{Report, ReportKind};

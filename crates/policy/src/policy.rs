@@ -301,8 +301,8 @@ fn located(text: &str, message: String) -> String {
     message
 }
 
-/// Whether `s` is a product or kind id: lower-case letters, digits and inner `-`.
-fn is_id(s: &str) -> bool {
+/// Whether `s` is a product or kind id: lower-case letters, digits and inner `-`, at most 64.
+pub fn is_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && !s.starts_with('-')

@@ -133,7 +133,7 @@ impl Product {
 
     /// Whether this is the generic product, used when no other fits.
     pub fn is_generic(&self) -> bool {
-        self.origin == Origin::BuiltIn && self.policy.product == GENERIC
+        is_generic(&self.origin, &self.policy.product)
     }
 
     /// A shipped product by id (`generic` included).
@@ -223,6 +223,12 @@ impl Product {
     }
 }
 
+/// Whether the product of this origin and id is the shipped generic one (a directory may
+/// not take its id).
+pub(crate) fn is_generic(origin: &Origin, id: &str) -> bool {
+    *origin == Origin::BuiltIn && id == GENERIC
+}
+
 /// Parses a schema file and checks what the engine relies on: an object, draft 2020-12,
 /// ids that agree with the policy, and a privacy class for every field.
 fn check_schema(product: &str, kind: &str, text: &str) -> Result<Value, String> {
@@ -306,24 +312,23 @@ pub(crate) fn line_of(text: &str, needle: &str) -> usize {
 static KINDS: Mutex<Vec<&'static Kind>> = Mutex::new(Vec::new());
 static STRINGS: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 
-fn intern(kind: Kind) -> &'static Kind {
-    let mut kinds = KINDS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(k) = kinds.iter().find(|k| ***k == kind) {
-        return k;
+/// The copy of `value` in `pool`, or `value` itself, leaked, the first time.
+fn interned<T: ?Sized + PartialEq>(pool: &Mutex<Vec<&'static T>>, value: Box<T>) -> &'static T {
+    let mut pool = pool.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(x) = pool.iter().find(|x| ***x == *value) {
+        return x;
     }
-    let k: &'static Kind = Box::leak(Box::new(kind));
-    kinds.push(k);
-    k
+    let x: &'static T = Box::leak(value);
+    pool.push(x);
+    x
+}
+
+fn intern(kind: Kind) -> &'static Kind {
+    interned(&KINDS, Box::new(kind))
 }
 
 fn intern_str(s: &str) -> &'static str {
-    let mut strings = STRINGS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(x) = strings.iter().find(|x| **x == s) {
-        return x;
-    }
-    let x: &'static str = Box::leak(s.to_string().into_boxed_str());
-    strings.push(x);
-    x
+    interned(&STRINGS, s.into())
 }
 
 #[cfg(test)]

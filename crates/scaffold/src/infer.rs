@@ -13,8 +13,6 @@ const MAX_ENUM: usize = 12;
 /// Everything seen at one position (a member, an array's items, a map's values).
 #[derive(Default)]
 pub(crate) struct Node {
-    /// How many values were seen here.
-    seen: usize,
     nulls: usize,
     bools: usize,
     integers: usize,
@@ -37,7 +35,6 @@ pub(crate) struct Node {
 
 impl Node {
     pub(crate) fn observe(&mut self, value: &Value, name: &str) {
-        self.seen += 1;
         match value {
             Value::Null => self.nulls += 1,
             Value::Bool(_) => self.bools += 1,
@@ -56,11 +53,7 @@ impl Node {
             }
             Value::String(s) => {
                 self.string_count += 1;
-                if self.strings.len() < MAX_DISTINCT || self.strings.contains_key(s) {
-                    *self.strings.entry(s.clone()).or_default() += 1;
-                } else {
-                    self.overflow = true;
-                }
+                self.remember(s, 1);
             }
             Value::Array(items) => {
                 self.arrays += 1;
@@ -81,6 +74,17 @@ impl Node {
         }
     }
 
+    /// Counts `n` more copies of string `s`, up to [`MAX_DISTINCT`] distinct ones.
+    fn remember(&mut self, s: &str, n: usize) {
+        if let Some(count) = self.strings.get_mut(s) {
+            *count += n;
+        } else if self.strings.len() < MAX_DISTINCT {
+            self.strings.insert(s.to_string(), n);
+        } else {
+            self.overflow = true;
+        }
+    }
+
     /// Whether this object position is a map keyed by data (language codes, setting names)
     /// rather than a record of fixed members: many more distinct keys than any one object
     /// has, or very many keys.
@@ -89,8 +93,8 @@ impl Node {
         (distinct > 4 && distinct * 2 > self.widest * 3) || distinct > 64
     }
 
-    /// The schema of this position; `path` names it in comments.
-    pub(crate) fn schema(&self, path: &str) -> Value {
+    /// The schema of this position.
+    pub(crate) fn schema(&self) -> Value {
         let mut out = Map::new();
         let mut types = Vec::new();
         let mut guesses: Vec<String> = Vec::new();
@@ -131,11 +135,8 @@ impl Node {
                     values.merge(node);
                     keys.observe(&Value::String(k.clone()), "");
                 }
-                let (key_class, why) = keys.class("");
-                out.insert(
-                    "additionalProperties".into(),
-                    values.schema(&format!("{path}/*")),
-                );
+                let (key_class, why) = keys.class();
+                out.insert("additionalProperties".into(), values.schema());
                 out.insert("x-privacy-keys".into(), json!(key_class));
                 guesses.push(format!(
                     "a map: {} distinct keys, at most {} in one report; keys read as {key_class} ({why})",
@@ -146,7 +147,7 @@ impl Node {
                 let mut props = Map::new();
                 let mut required = Vec::new();
                 for (k, (node, count)) in &self.members {
-                    props.insert(k.clone(), node.schema(&format!("{path}/{k}")));
+                    props.insert(k.clone(), node.schema());
                     if *count == self.objects {
                         required.push(json!(k));
                     }
@@ -159,13 +160,13 @@ impl Node {
         if self.arrays > 0 {
             let items = self.items.as_deref().map_or_else(
                 || json!({"x-privacy": "enum", "$comment": "guess: only empty lists were seen"}),
-                |n| n.schema(&format!("{path}/*")),
+                |n| n.schema(),
             );
             out.insert("items".into(), items);
         }
         // A class for what the values are; containers take theirs from their contents.
         if self.objects == 0 && self.arrays == 0 {
-            let (class, why) = self.class(path);
+            let (class, why) = self.class();
             out.insert("x-privacy".into(), json!(class));
             if let Some(why) = why.strip_prefix("guess: ") {
                 guesses.push(why.to_string());
@@ -192,7 +193,6 @@ impl Node {
 
     /// Folds another node's observations into this one.
     fn merge(&mut self, other: &Node) {
-        self.seen += other.seen;
         self.nulls += other.nulls;
         self.bools += other.bools;
         self.integers += other.integers;
@@ -201,12 +201,8 @@ impl Node {
         self.epochs += other.epochs;
         self.string_count += other.string_count;
         self.overflow |= other.overflow;
-        for (s, n) in &other.strings {
-            if self.strings.len() < MAX_DISTINCT || self.strings.contains_key(s) {
-                *self.strings.entry(s.clone()).or_default() += n;
-            } else {
-                self.overflow = true;
-            }
+        for (s, &n) in &other.strings {
+            self.remember(s, n);
         }
         self.arrays += other.arrays;
         if let Some(items) = &other.items {
@@ -223,7 +219,7 @@ impl Node {
 
     /// The privacy class of scalar values, with why; a reason that starts with `guess: `
     /// is one.
-    fn class(&self, path: &str) -> (&'static str, String) {
+    fn class(&self) -> (&'static str, String) {
         let strings = self.string_count;
         let numbers = self.integers + self.floats;
         if strings == 0 {
@@ -246,7 +242,7 @@ impl Node {
             return ("quantity", "numbers with fractions or signs".into());
         }
         if self.overflow {
-            return self.class_of_many(path);
+            return self.class_of_many();
         }
         let values: Vec<&str> = self.strings.keys().map(String::as_str).collect();
         let all = |re: &Regex| values.iter().all(|v| re.is_match(v));
@@ -279,7 +275,7 @@ impl Node {
                 format!("guess: {distinct} distinct value(s) in {strings}"),
             );
         }
-        self.class_of_many(path)
+        self.class_of_many()
     }
 
     /// Random-looking ids: hex digests, UUIDs, long tokens of letters and digits. One that
@@ -308,7 +304,7 @@ impl Node {
 
     /// Strings too varied to enumerate: words are declared free text, the rest describes
     /// the environment.
-    fn class_of_many(&self, _path: &str) -> (&'static str, String) {
+    fn class_of_many(&self) -> (&'static str, String) {
         let wordy = self
             .strings
             .keys()
@@ -371,7 +367,7 @@ mod tests {
         for v in values {
             n.observe(v, "x");
         }
-        n.class("").0
+        n.class().0
     }
 
     #[test]
@@ -415,12 +411,12 @@ mod tests {
             n.observe(&v, "");
         }
         assert!(n.is_map());
-        let schema = n.schema("");
+        let schema = n.schema();
         assert_eq!(schema["x-privacy-keys"], "locale");
         let mut r = Node::default();
         r.observe(&json!({"a": 1, "b": 2}), "");
         r.observe(&json!({"a": 3, "b": 4}), "");
         assert!(!r.is_map());
-        assert_eq!(r.schema("")["required"], json!(["a", "b"]));
+        assert_eq!(r.schema()["required"], json!(["a", "b"]));
     }
 }

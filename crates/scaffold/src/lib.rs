@@ -53,7 +53,7 @@ impl Draft {
         for r in reports {
             root.observe(r, "");
         }
-        let mut schema = root.schema("");
+        let mut schema = root.schema();
         let obj = schema
             .as_object_mut()
             .expect("a node's schema is an object");

@@ -4,14 +4,8 @@ use crate::args::InitArgs;
 use std::process::ExitCode;
 
 pub(crate) fn init(args: &InitArgs) -> Result<ExitCode, String> {
-    let id_ok = |s: &str| {
-        !s.is_empty()
-            && !s.starts_with('-')
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
     for (flag, id) in [("--product", &args.product), ("--kind", &args.kind)] {
-        if !id_ok(id) {
+        if !privaudit_policy::is_id(id) {
             return Err(format!(
                 "{flag} `{id}`: use lower-case letters, digits and `-`"
             ));

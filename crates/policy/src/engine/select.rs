@@ -62,10 +62,9 @@ impl KindIndex {
             by_name: Default::default(),
             first: Vec::new(),
             count: 0,
-            generic: products.iter().position(|p| {
-                p.origin == crate::product::Origin::BuiltIn
-                    && p.policy.product == crate::product::GENERIC
-            }),
+            generic: products
+                .iter()
+                .position(|p| crate::product::is_generic(&p.origin, &p.policy.product)),
         };
         for p in products {
             index.first.push(index.count);
