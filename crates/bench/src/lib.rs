@@ -177,17 +177,38 @@ pub enum Adversarial {
     SpacedDigits,
     /// Groups of four digits separated by spaces, the shape of card numbers.
     DigitGroups,
+    /// Letter labels joined by dots without end (`a.bc.d.ef…`): host name and e-mail paths.
+    DotRuns,
+    /// Hex pairs joined by colons (`3f:a0:…`): MAC and IPv6 paths.
+    ColonHex,
+    /// One unbroken run of hex digits: digest, entropy and secret paths.
+    HexRun,
+    /// URL schemes over and over (`http://https://…`): URL and host paths.
+    UrlPrefixes,
+    /// Path and query separators (`/a/-_/..\\?=&`): file path, URL and query paths.
+    Separators,
+    /// Base64 and percent-escapes that decode to more of the same: the decoded-layer paths.
+    Encoded,
+    /// Sign-led digit groups (`+1 (2) 3-4 …`): telephone number paths.
+    PhoneRuns,
 }
 
 impl Adversarial {
     /// Every kind.
-    pub const ALL: [Adversarial; 6] = [
+    pub const ALL: [Adversarial; 13] = [
         Adversarial::DigitDotSoup,
         Adversarial::AtRuns,
         Adversarial::DeepNesting,
         Adversarial::TinyStrings,
         Adversarial::SpacedDigits,
         Adversarial::DigitGroups,
+        Adversarial::DotRuns,
+        Adversarial::ColonHex,
+        Adversarial::HexRun,
+        Adversarial::UrlPrefixes,
+        Adversarial::Separators,
+        Adversarial::Encoded,
+        Adversarial::PhoneRuns,
     ];
 
     /// A short name for bench ids.
@@ -199,6 +220,13 @@ impl Adversarial {
             Adversarial::TinyStrings => "tiny-strings",
             Adversarial::SpacedDigits => "spaced-digits",
             Adversarial::DigitGroups => "digit-groups",
+            Adversarial::DotRuns => "dot-runs",
+            Adversarial::ColonHex => "colon-hex",
+            Adversarial::HexRun => "hex-run",
+            Adversarial::UrlPrefixes => "url-prefixes",
+            Adversarial::Separators => "separators",
+            Adversarial::Encoded => "encoded",
+            Adversarial::PhoneRuns => "phone-runs",
         }
     }
 }
@@ -256,11 +284,66 @@ pub fn adversarial_ndjson(kind: Adversarial, bytes: usize) -> Vec<u8> {
                 .join(" ");
             format!(r#""error":"{digits}""#)
         }
+        Adversarial::DotRuns => {
+            let labels = ["a", "bc", "d", "ef", "ghi", "com", "io"];
+            format!(r#""error":"{}""#, cycle(&labels, ".", RECORD / 2))
+        }
+        Adversarial::ColonHex => {
+            let pairs: Vec<String> = (0..256).map(|i| format!("{:02x}", i * 37 % 256)).collect();
+            let pairs: Vec<&str> = pairs.iter().map(String::as_str).collect();
+            format!(r#""error":"{}""#, cycle(&pairs, ":", RECORD / 2))
+        }
+        Adversarial::HexRun => {
+            let hex: String = (0..RECORD / 2)
+                .map(|i| char::from(b"0123456789abcdef"[(i * 7 + i / 16) % 16]))
+                .collect();
+            format!(r#""error":"{hex}""#)
+        }
+        Adversarial::UrlPrefixes => {
+            let parts = ["http://", "https://", "ftp://", "http://a", "//", "www."];
+            format!(r#""error":"{}""#, cycle(&parts, "", RECORD / 2))
+        }
+        Adversarial::Separators => {
+            let parts = [
+                "/a", "/", "-_", "/..", "\\\\x", "?a=", "&b=", "#", "~/", ":",
+            ];
+            format!(r#""error":"{}""#, cycle(&parts, "", RECORD / 2))
+        }
+        Adversarial::Encoded => {
+            // Base64 of base64 of …, then percent-escaped: every layer decodes to the next.
+            let parts = [
+                "YUdWc2JH",
+                "%32%35%34%31",
+                "ZGF0YQ",
+                "%25%32",
+                "==",
+                "QUFBQ",
+            ];
+            format!(r#""error":"{}""#, cycle(&parts, "", RECORD / 2))
+        }
+        Adversarial::PhoneRuns => {
+            let parts = ["+1", "(2)", "34-5", "+49", "0", "(0)", "12", "345-67"];
+            format!(r#""error":"{}""#, cycle(&parts, " ", RECORD / 2))
+        }
     };
     let record = format!("{head}{payload}}}\n");
     let mut out = Vec::with_capacity(bytes + record.len());
     while out.len() < bytes {
         out.extend_from_slice(record.as_bytes());
+    }
+    out
+}
+
+/// `parts` repeated in turn, joined by `sep`, to at least `len` bytes.
+fn cycle(parts: &[&str], sep: &str, len: usize) -> String {
+    let mut out = String::with_capacity(len + 16);
+    let mut i = 0;
+    while out.len() < len {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(parts[i % parts.len()]);
+        i += 1;
     }
     out
 }

@@ -49,8 +49,10 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
+    let kinds: Vec<&str> = Adversarial::ALL.iter().map(|k| k.name()).collect();
     eprintln!(
-        "usage: privaudit-bench gen OUT [MB] [mixed|digit-dot-soup|at-runs|deep-nesting|tiny-strings]\n       privaudit-bench floor FILE"
+        "usage: privaudit-bench gen OUT [MB] [mixed|{}]\n       privaudit-bench floor FILE",
+        kinds.join("|")
     );
     ExitCode::from(2)
 }

@@ -4,6 +4,7 @@
 mod contract;
 mod hostile;
 mod products;
+mod worst_case;
 
 use assert_cmd::Command;
 use std::io::Write;

@@ -21,9 +21,13 @@ pub(crate) enum Verdict {
 }
 
 fn card_issuer(d: &[u8]) -> bool {
+    issuer_takes(d, d.len())
+}
+
+/// Whether a card number of `len` digits starting with the four digits `d` has an issuer.
+fn issuer_takes(d: &[u8], len: usize) -> bool {
     let n2 = u32::from(d[0] - b'0') * 10 + u32::from(d[1] - b'0');
     let n4 = n2 * 100 + u32::from(d[2] - b'0') * 10 + u32::from(d[3] - b'0');
-    let len = d.len();
     match d[0] {
         b'4' => matches!(len, 13 | 16 | 19),
         b'5' => {
@@ -210,7 +214,8 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
     // 4, with neither `.`, `(`, `)` nor both spaces and dashes between them; every other
     // window is ruled out here without judging it, so a digit run costs a bounded amount of
     // work per byte (`1 2 3 …` once cost 13 judgements per digit).
-    let mut candidates = [0usize; 8];
+    // (end, digits) of each window worth judging.
+    let mut candidates = [(0usize, 0usize); 8];
     std::iter::from_fn(move || {
         while at < text.len() {
             let s = at;
@@ -229,7 +234,7 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
             at = s + first;
             let mut found = 0;
             if (13..=19).contains(&first) {
-                candidates[0] = s + first;
+                candidates[0] = (s + first, first);
                 found = 1;
             } else if first == 4 {
                 // A card spans at most 19 digits and 6 separators.
@@ -261,12 +266,16 @@ pub(crate) fn cards_in(text: &[u8]) -> impl Iterator<Item = (usize, usize, Confi
                         break;
                     }
                     if groups >= 3 && digits >= 13 && found < candidates.len() {
-                        candidates[found] = e;
+                        candidates[found] = (e, digits);
                         found += 1;
                     }
                 }
             }
-            for &e in candidates[..found].iter().rev() {
+            for &(e, digits) in candidates[..found].iter().rev() {
+                // No issuer takes this prefix at this length: judging would say no.
+                if !issuer_takes(&text[s..s + 4], digits) {
+                    continue;
+                }
                 #[cfg(test)]
                 JUDGED.with(|j| j.set(j.get() + 1));
                 if let Some(Verdict::Card(c)) = judge(&Run {
