@@ -31,31 +31,97 @@ pub const PRODUCTS: [&str; 5] = [
     "community-scripts",
 ];
 
-/// One-line JSON reports from the fixtures: (clean, leaking). Line breaks are dropped as
-/// they are, not re-serialized, so duplicate members survive.
+/// One product directory's reports as one-line JSON, with their file names. Line breaks are
+/// dropped as they are, not re-serialized, so duplicate members survive.
+fn records_in(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && p.file_name().is_some_and(|n| n != "expected.json")
+        })
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).ok()?;
+            Some((name, text.replace(['\n', '\r'], "")))
+        })
+        .collect()
+}
+
+/// One-line JSON reports from the fixtures: (clean, leaking).
 pub fn fixture_records() -> (Vec<String>, Vec<String>) {
-    let read = |dir: PathBuf| -> Vec<String> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        files.sort();
-        files
-            .into_iter()
-            .filter(|p| {
-                p.extension().is_some_and(|e| e == "json")
-                    && p.file_name().is_some_and(|n| n != "expected.json")
-            })
-            .filter_map(|p| std::fs::read_to_string(p).ok())
-            .map(|t| t.replace(['\n', '\r'], ""))
-            .collect()
-    };
     let mut clean = Vec::new();
     let mut leaks = Vec::new();
     for p in PRODUCTS {
-        clean.extend(read(fixtures_dir().join(p)));
-        leaks.extend(read(fixtures_dir().join(p).join("leaks")));
+        clean.extend(records_in(&fixtures_dir().join(p)).into_iter().map(|r| r.1));
+        leaks.extend(
+            records_in(&fixtures_dir().join(p).join("leaks"))
+                .into_iter()
+                .map(|r| r.1),
+        );
     }
     (clean, leaks)
+}
+
+/// The path a fixture's report is sent to (the products' `endpoints`), by product and file.
+fn endpoint(product: &str, file: &str) -> &'static str {
+    match product {
+        "introvox" => "/api/telemetry/introvox",
+        "roomvox" => "/api/telemetry/roomvox",
+        "kopano" => "/api/stats/v1/submit",
+        "mattermost" if file.starts_with("security-check") => "/security",
+        "mattermost" => "/v1/batch",
+        _ => "/telemetry",
+    }
+}
+
+/// A HAR 1.2 capture of at least `bytes` bytes, as a browser or proxy records one: every
+/// entry posts a [varied](vary) fixture report to its product's endpoint (clean and leaking
+/// reports alternate) and carries headers, timings and a response body, which the audit
+/// skips. Entries average about 1.5 KB.
+pub fn har(bytes: usize) -> Vec<u8> {
+    let mut clean = Vec::new();
+    let mut leaks = Vec::new();
+    for p in PRODUCTS {
+        for (pool, dir) in [
+            (&mut clean, fixtures_dir().join(p)),
+            (&mut leaks, fixtures_dir().join(p).join("leaks")),
+        ] {
+            pool.extend(
+                records_in(&dir)
+                    .into_iter()
+                    .map(|(file, record)| (endpoint(p, &file), record)),
+            );
+        }
+    }
+    assert!(!clean.is_empty() && !leaks.is_empty(), "fixtures not found");
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut out = Vec::with_capacity(bytes + 64 * 1024);
+    out.extend_from_slice(
+        br#"{"log":{"version":"1.2","creator":{"name":"privaudit-bench","version":"1"},"entries":["#,
+    );
+    let mut i = 0usize;
+    while out.len() < bytes {
+        let pool = if i.is_multiple_of(2) { &clean } else { &leaks };
+        let (path, record) = &pool[rng.below(pool.len())];
+        let body = serde_json::to_string(&vary(record, i as u64)).expect("a string");
+        if i > 0 {
+            out.push(b',');
+        }
+        let entry = format!(
+            r#"{{"startedDateTime":"2026-11-18T09:02:41.{ms:03}Z","time":41.5,"request":{{"method":"POST","url":"https://telemetry.example.org{path}","httpVersion":"HTTP/1.1","headers":[{{"name":"Content-Type","value":"application/json"}},{{"name":"User-Agent","value":"Nextcloud-Server-Crawler/31.0.2"}}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":{len},"postData":{{"mimeType":"application/json","text":{body}}}}},"response":{{"status":200,"statusText":"OK","httpVersion":"HTTP/1.1","headers":[{{"name":"Content-Type","value":"application/json"}}],"cookies":[],"content":{{"size":24,"mimeType":"application/json","text":"{{\"status\":\"accepted\"}}"}},"redirectURL":"","headersSize":-1,"bodySize":24}},"cache":{{}},"timings":{{"send":0.2,"wait":40.1,"receive":1.2}}}}"#,
+            ms = i % 1000,
+            len = body.len(),
+        );
+        out.extend_from_slice(entry.as_bytes());
+        i += 1;
+    }
+    out.extend_from_slice(b"]}}\n");
+    out
 }
 
 /// A small deterministic generator (xorshift), so corpora are the same on every run.

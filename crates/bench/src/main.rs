@@ -1,7 +1,8 @@
-//! `privaudit-bench gen OUT [MB] [KIND]` writes a benchmark corpus; `privaudit-bench floor
+//! `privaudit-bench gen OUT [MB] [KIND]` writes a benchmark corpus, `gen-har OUT [MB]` the
+//! same reports as a HAR capture; `privaudit-bench floor
 //! FILE` runs the parse floor over an NDJSON file and prints its throughput.
 
-use privaudit_bench::{Adversarial, adversarial_ndjson, floor, mixed_ndjson};
+use privaudit_bench::{Adversarial, adversarial_ndjson, floor, har, mixed_ndjson};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,6 +20,14 @@ fn main() -> ExitCode {
                 },
             };
             if let Err(e) = std::fs::write(out, &bytes) {
+                eprintln!("{out}: {e}");
+                return ExitCode::from(2);
+            }
+            ExitCode::SUCCESS
+        }
+        ["gen-har", out, rest @ ..] => {
+            let mb: usize = rest.first().and_then(|m| m.parse().ok()).unwrap_or(50);
+            if let Err(e) = std::fs::write(out, har(mb << 20)) {
                 eprintln!("{out}: {e}");
                 return ExitCode::from(2);
             }
@@ -51,7 +60,7 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     let kinds: Vec<&str> = Adversarial::ALL.iter().map(|k| k.name()).collect();
     eprintln!(
-        "usage: privaudit-bench gen OUT [MB] [mixed|{}]\n       privaudit-bench floor FILE",
+        "usage: privaudit-bench gen OUT [MB] [mixed|{}]\n       privaudit-bench gen-har OUT [MB]\n       privaudit-bench floor FILE",
         kinds.join("|")
     );
     ExitCode::from(2)
