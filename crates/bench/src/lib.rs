@@ -209,7 +209,19 @@ pub fn vary(record: &str, seed: u64) -> String {
 /// A mixed NDJSON capture of at least `bytes` bytes: clean and leaking fixture reports
 /// alternate, each picked at random from its pool and [varied](vary).
 pub fn mixed_ndjson(bytes: usize) -> Vec<u8> {
-    let (clean, leaks) = fixture_records();
+    mixed_of(bytes, usize::MAX)
+}
+
+/// The [mixed](mixed_ndjson) capture made only of reports of at most 1.2 KB (about 0.8 KB on
+/// average, no Mattermost batch of events), where per-record costs weigh most.
+pub fn small_ndjson(bytes: usize) -> Vec<u8> {
+    mixed_of(bytes, 1200)
+}
+
+fn mixed_of(bytes: usize, longest: usize) -> Vec<u8> {
+    let (mut clean, mut leaks) = fixture_records();
+    clean.retain(|r| r.len() <= longest);
+    leaks.retain(|r| r.len() <= longest);
     assert!(
         !clean.is_empty() && !leaks.is_empty(),
         "fixtures not found under {}",

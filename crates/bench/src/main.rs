@@ -2,7 +2,7 @@
 //! same reports as a HAR capture; `privaudit-bench floor
 //! FILE` runs the parse floor over an NDJSON file and prints its throughput.
 
-use privaudit_bench::{Adversarial, adversarial_ndjson, floor, har, mixed_ndjson};
+use privaudit_bench::{Adversarial, adversarial_ndjson, floor, har, mixed_ndjson, small_ndjson};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -14,6 +14,7 @@ fn main() -> ExitCode {
             let mb: usize = rest.first().and_then(|m| m.parse().ok()).unwrap_or(50);
             let bytes = match rest.get(1) {
                 None | Some(&"mixed") => mixed_ndjson(mb << 20),
+                Some(&"small") => small_ndjson(mb << 20),
                 Some(name) => match Adversarial::ALL.iter().find(|k| k.name() == *name) {
                     Some(&k) => adversarial_ndjson(k, mb << 20),
                     None => return usage(),
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     let kinds: Vec<&str> = Adversarial::ALL.iter().map(|k| k.name()).collect();
     eprintln!(
-        "usage: privaudit-bench gen OUT [MB] [mixed|{}]\n       privaudit-bench gen-har OUT [MB]\n       privaudit-bench floor FILE",
+        "usage: privaudit-bench gen OUT [MB] [mixed|small|{}]\n       privaudit-bench gen-har OUT [MB]\n       privaudit-bench floor FILE",
         kinds.join("|")
     );
     ExitCode::from(2)
