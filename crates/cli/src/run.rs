@@ -44,7 +44,7 @@ pub(crate) struct Run<'a> {
     /// Records queued so far, against `--max-records`.
     pub(crate) queued: usize,
     /// The fingerprint key of this run.
-    pub(crate) key: privaudit_policy::FingerprintKey,
+    pub(crate) key: Option<privaudit_policy::FingerprintKey>,
     /// Writing a baseline rather than a report.
     pub(crate) baseline_mode: bool,
     /// Errors met while collecting, written with the records by `emit`.
@@ -415,31 +415,18 @@ impl Run<'_> {
     }
 }
 
-/// Where the fingerprint key comes from: the baseline that is compared against, else
-/// `PRIVAUDIT_KEY`, else a random key for this run only.
+/// Where the fingerprint key comes from: the baseline that is compared against (baselines
+/// written by earlier releases keep one), else `PRIVAUDIT_KEY`, else none: identities are
+/// then made from what findings show, the same on every run and machine.
 pub(crate) fn fingerprint_key(
     baseline_key: Option<privaudit_policy::FingerprintKey>,
-) -> (privaudit_policy::FingerprintKey, KeySource) {
-    if let Some(k) = baseline_key {
-        return (k, KeySource::Baseline);
-    }
-    match std::env::var("PRIVAUDIT_KEY") {
-        Ok(secret) if !secret.is_empty() => (
-            privaudit_policy::FingerprintKey::from_secret(&secret),
-            KeySource::Environment,
-        ),
-        _ => (
-            privaudit_policy::FingerprintKey::random(),
-            KeySource::Random,
-        ),
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeySource {
-    Baseline,
-    Environment,
-    Random,
+) -> Option<privaudit_policy::FingerprintKey> {
+    baseline_key.or_else(|| match std::env::var("PRIVAUDIT_KEY") {
+        Ok(secret) if !secret.is_empty() => {
+            Some(privaudit_policy::FingerprintKey::from_secret(&secret))
+        }
+        _ => None,
+    })
 }
 
 /// Whether the text format is coloured: on a terminal, unless `NO_COLOR` is set to
@@ -458,13 +445,14 @@ pub(crate) fn start<'a>(
         Some(path) => output::read_baseline(path)?,
         None => Default::default(),
     };
-    let (key, source) = fingerprint_key(baseline_key);
+    let from_baseline = baseline_key.is_some();
+    let key = fingerprint_key(baseline_key);
     let mut sink = sink;
     let baseline_mode = sink.as_baseline().is_some();
     if let Some(b) = sink.as_baseline() {
-        // A baseline keeps a random key so that later runs can match it; a key from the
-        // environment stays there.
-        b.key = (source != KeySource::Environment).then(|| key.to_hex());
+        // A key that came with the baseline compared against goes on with it; a key from
+        // the environment stays there.
+        b.key = key.filter(|_| from_baseline).map(|k| k.to_hex());
     }
     let auditor = crate::load::auditor(&args.products)?;
     if let Some(p) = &args.product
@@ -480,7 +468,7 @@ pub(crate) fn start<'a>(
             max_depth: usize::from(args.max_depth),
             max_string_bytes: args.max_string_bytes,
         },
-        fingerprint_key: Some(key),
+        fingerprint_key: key,
         // A corpus analysis reads the parsed reports again.
         keep_value: collect,
     });

@@ -81,6 +81,37 @@ fn fingerprint_of<'p>(key: &FingerprintKey, parts: impl IntoIterator<Item = &'p 
     hex(&mac.finalize().into_bytes()[..16])
 }
 
+/// 32 hex characters of a SHA-256 over `parts`, each followed by a zero byte, for identities
+/// made only of what a finding shows (no key needed, nothing to reverse).
+fn unkeyed<'p>(parts: impl IntoIterator<Item = &'p str>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"privaudit-finding-unkeyed-v1\0");
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize()[..16])
+}
+
+/// The identity of a finding's place for code scanning: 32 hex characters of a SHA-256 over
+/// `scope` (product and report kind), the pointer without its keyed tags, the category and
+/// the rule. It is the same across runs, machines and keys, holds no value (the pointer is
+/// the redacted one), and stays when the leaked value at that place changes.
+pub fn location_id(scope: &[&str], finding: &Finding) -> String {
+    let pointer = crate::pointer::untagged(&finding.pointer);
+    unkeyed(
+        ["location"]
+            .into_iter()
+            .chain(scope.iter().copied())
+            .chain([
+                pointer.as_ref(),
+                finding.category.as_str(),
+                finding.rule.as_str(),
+            ]),
+    )
+}
+
 /// Bytes as lower-case hex, two characters each.
 fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -142,11 +173,13 @@ pub struct Finding {
     /// The encodings the leak was found under, outermost first (`base64`, then `gzip`);
     /// empty when it was found as sent. The pointer and span are those of the encoded value.
     pub encoding: Vec<Encoding>,
-    /// Stable id: 32 hex characters of an HMAC-SHA-256 under the [`FingerprintKey`] over
-    /// product, kind, the redacted pointer, category, rule and the matched text (for a
-    /// finding about a member, its raw pointer). It holds no raw value, cannot be checked
-    /// against a guess without the key, is the same with evidence shown or not, and changes
-    /// when the leaked value changes.
+    /// Stable id, 32 hex characters. With a [`FingerprintKey`]: an HMAC-SHA-256 under it
+    /// over product, kind, the redacted pointer, category, rule and the matched text (for a
+    /// finding about a member, its raw pointer); it cannot be checked against a guess without
+    /// the key and changes when the leaked value changes. Without a key: a SHA-256 over the
+    /// same with the redacted evidence in place of the matched text, so it holds only what
+    /// the finding shows, and is the same on every run and machine. Either way it is the same
+    /// with evidence shown or not.
     pub fingerprint: String,
 }
 
@@ -218,17 +251,18 @@ impl<'a> Draft<'a> {
 pub struct FindingBuilder<'a> {
     policy: Option<&'a Policy>,
     scope: &'a [&'a str],
-    key: &'a FingerprintKey,
+    key: Option<&'a FingerprintKey>,
     show_evidence: bool,
 }
 
 impl<'a> FindingBuilder<'a> {
     /// A builder for findings under `policy` (rules and severities), fingerprinted within
-    /// `scope` (e.g. product and report kind) under `key`.
+    /// `scope` (e.g. product and report kind) under `key`, or without a key when `None`
+    /// (see [`Finding::fingerprint`]).
     pub fn new(
         policy: Option<&'a Policy>,
         scope: &'a [&'a str],
-        key: &'a FingerprintKey,
+        key: Option<&'a FingerprintKey>,
         show_evidence: bool,
     ) -> FindingBuilder<'a> {
         FindingBuilder {
@@ -265,10 +299,26 @@ impl<'a> FindingBuilder<'a> {
             .or_else(|| fallback.map(|r| r.severity))
             .unwrap_or(Severity::Medium);
         let shown = d.redacted_pointer.as_deref().unwrap_or(d.pointer);
-        // Over the raw text, which the key protects: two names whose tags collide still
-        // make two fingerprints.
-        let parts = [shown, d.category.as_str(), rule.as_str(), d.found];
-        let fingerprint = fingerprint_of(self.key, self.scope.iter().copied().chain(parts));
+        let fingerprint = match self.key {
+            // Over the raw text, which the key protects: two names whose tags collide still
+            // make two fingerprints.
+            Some(key) => fingerprint_of(
+                key,
+                self.scope.iter().copied().chain([
+                    shown,
+                    d.category.as_str(),
+                    rule.as_str(),
+                    d.found,
+                ]),
+            ),
+            // Only what the finding shows anyway, so the hash tells nothing more.
+            None => unkeyed(self.scope.iter().copied().chain([
+                shown,
+                d.category.as_str(),
+                rule.as_str(),
+                &d.redacted,
+            ])),
+        };
         Finding {
             raw_pointer: d.redacted_pointer.is_some().then(|| d.pointer.to_string()),
             pointer: d.redacted_pointer.unwrap_or_else(|| d.pointer.to_string()),

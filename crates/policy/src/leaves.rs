@@ -53,8 +53,12 @@ impl KindShape {
     }
 
     /// `pointer` (into a report of this kind) with its data-bearing segments redacted as in
-    /// [`crate::Finding::pointer`], tagged under `key`; `None` when no segment needs it.
-    pub fn redact_pointer(&self, pointer: &str, key: &crate::FingerprintKey) -> Option<String> {
+    /// [`crate::Finding::pointer`], tagged under `key` if any; `None` when no segment needs it.
+    pub fn redact_pointer(
+        &self,
+        pointer: &str,
+        key: Option<&crate::FingerprintKey>,
+    ) -> Option<String> {
         crate::pointer::PointerRedactor::new(&self.declared, &self.scanner)
             .redact(pointer, key, None)
     }

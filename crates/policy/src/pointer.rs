@@ -99,9 +99,40 @@ fn tag(key: &FingerprintKey, name: &str) -> String {
     t
 }
 
+/// `pointer` without the keyed tags of its redacted segments (`<j***@***.nl #3fa9c2d1>`
+/// becomes `<j***@***.nl>`): the same whatever the key, or without one.
+pub fn untagged(pointer: &str) -> std::borrow::Cow<'_, str> {
+    if !pointer.contains(" #") {
+        return pointer.into();
+    }
+    let mut out = String::with_capacity(pointer.len());
+    for (i, segment) in pointer.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let bare = segment
+            .strip_suffix('>')
+            .and_then(|s| s.rsplit_once(" #"))
+            .filter(|(head, tag)| {
+                head.starts_with('<')
+                    && tag.len() == 8
+                    && tag.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        match bare {
+            Some((head, _)) => {
+                out.push_str(head);
+                out.push('>');
+            }
+            None => out.push_str(segment),
+        }
+    }
+    out.into()
+}
+
 /// The redacted form of one undeclared member name: what a detector reads it as, redacted as
-/// evidence is, or its length alone.
-fn redact_name(name: &str, scanner: &Scanner, key: &FingerprintKey) -> String {
+/// evidence is, or its length alone; tagged when there is a key (without one, a tag would be
+/// an unkeyed hash of the name, which a dictionary reverses).
+fn redact_name(name: &str, scanner: &Scanner, key: Option<&FingerprintKey>) -> String {
     let found = scanner.scan_vec(name);
     let shown = match found.first() {
         Some(m) if m.span.start == 0 && m.span.end == name.len() => redact(m.category.into(), name),
@@ -110,7 +141,10 @@ fn redact_name(name: &str, scanner: &Scanner, key: &FingerprintKey) -> String {
             d.trim_start_matches('<').trim_end_matches('>').to_string()
         }
     };
-    format!("<{shown} #{}>", tag(key, name))
+    match key {
+        Some(key) => format!("<{shown} #{}>", tag(key, name)),
+        None => format!("<{shown}>"),
+    }
 }
 
 /// Redacts the data-bearing segments of escaped JSON pointers, remembering each name it has
@@ -131,14 +165,14 @@ impl<'a> PointerRedactor<'a> {
         }
     }
 
-    /// `pointer` with its data-bearing segments redacted and tagged under `key`; `None` when
+    /// `pointer` with its data-bearing segments redacted (and tagged under `key`, if any); `None` when
     /// nothing needed it (the pointer is safe as it is). `kept`, when given, says segment by
     /// segment what the walk found safe to show; without it (a pointer from a schema error),
     /// only declared names and array indices are shown.
     pub(crate) fn redact(
         &mut self,
         pointer: &str,
-        key: &FingerprintKey,
+        key: Option<&FingerprintKey>,
         kept: Option<&[Keep]>,
     ) -> Option<String> {
         let kept = kept.filter(|k| k.len() == pointer.bytes().filter(|&b| b == b'/').count());
@@ -225,7 +259,8 @@ mod tests {
         let (declared, scanner, key) = redactor();
         let mut r = PointerRedactor::new(&declared, &scanner);
         let mut run = |p: &str, kept: Option<&[Keep]>| {
-            r.redact(p, &key, kept).unwrap_or_else(|| p.to_string())
+            r.redact(p, Some(&key), kept)
+                .unwrap_or_else(|| p.to_string())
         };
         let out = [
             run("/totalSteps/jan@example.nl", None),

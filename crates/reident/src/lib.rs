@@ -72,15 +72,16 @@ pub struct Located {
 pub struct Options {
     /// Keep the raw value in the evidence (redacted otherwise).
     pub show_evidence: bool,
-    /// The fingerprint key.
-    pub key: FingerprintKey,
+    /// The fingerprint key; `None` for identities made without one (see
+    /// [`privaudit_policy::AuditOptions::fingerprint_key`]).
+    pub key: Option<FingerprintKey>,
 }
 
 /// Makes findings through the policy crate's builder, with each product's rules.
 struct Maker {
     policies: HashMap<&'static str, Policy>,
     show_evidence: bool,
-    key: FingerprintKey,
+    key: Option<FingerprintKey>,
 }
 
 impl Maker {
@@ -108,13 +109,13 @@ impl Maker {
         // A map key on the way may be the data itself: the pointer is redacted as the
         // engine's are.
         draft.redacted_pointer =
-            shape_of(kind).and_then(|s| s.redact_pointer(draft.pointer, &self.key));
+            shape_of(kind).and_then(|s| s.redact_pointer(draft.pointer, self.key.as_ref()));
         draft.severity = Some(severity);
         let scope = ["reident", kind.product, kind.kind];
         let builder = FindingBuilder::new(
             self.policies.get(kind.product),
             &scope,
-            &self.key,
+            self.key.as_ref(),
             self.show_evidence,
         );
         let mut f = builder.build(draft);
@@ -247,7 +248,7 @@ pub fn linkage(samples: &[Sample], options: Options) -> Vec<Located> {
             .iter()
             .map(|(i, p)| {
                 shape_of(samples[*i].kind)
-                    .and_then(|s| s.redact_pointer(p, &options.key))
+                    .and_then(|s| s.redact_pointer(p, options.key.as_ref()))
                     .unwrap_or_else(|| p.to_string())
             })
             .collect();
@@ -572,7 +573,7 @@ mod tests {
 
     const OPT: Options = Options {
         show_evidence: false,
-        key: FingerprintKey([7; 32]),
+        key: Some(FingerprintKey([7; 32])),
     };
 
     fn introvox(region: &str, tz: &str, users: u64) -> Sample {

@@ -111,6 +111,10 @@ struct Case<'a> {
     classname: &'a str,
     /// The record's number; none when the whole source could not be read.
     record: Option<usize>,
+    /// The source file and the record's line in it, for CI systems that link a case to the
+    /// file (GitLab reads `file` and `line`).
+    file: &'a str,
+    line: Option<usize>,
     status: Status<'a>,
 }
 
@@ -131,11 +135,18 @@ impl Case<'_> {
             Some(r) => format!("record {r}"),
             None => "record -".to_string(),
         };
+        let file = xml(self.file);
+        let line = self.line.map(|l| l.to_string());
+        let mut attrs = vec![
+            ("classname", classname.as_str()),
+            ("name", name.as_str()),
+            ("file", file.as_str()),
+        ];
+        if let Some(line) = &line {
+            attrs.push(("line", line.as_str()));
+        }
         space(w, "    ")?;
-        w.write_event(Event::Start(tag(
-            "testcase",
-            &[("classname", classname.as_str()), ("name", name.as_str())],
-        )))?;
+        w.write_event(Event::Start(tag("testcase", &attrs)))?;
         match self.status {
             Status::Passed => {}
             Status::Failure { findings, text } => {
@@ -239,6 +250,8 @@ impl Sink for Junit {
         let case = Case {
             classname: &classname,
             record: Some(a.record),
+            file: a.source,
+            line: a.line,
             status,
         };
         case.write(&mut Writer::new(&mut self.cases))
@@ -251,6 +264,8 @@ impl Sink for Junit {
         let case = Case {
             classname: "input",
             record: e.record,
+            file: &e.source,
+            line: e.line,
             status: Status::Error {
                 message: &e.message,
             },

@@ -103,11 +103,15 @@ struct Region {
     start_line: usize,
 }
 
-/// `partialFingerprints`: both the finding's fingerprint ("primary…" sorts before "privaudit").
+/// `partialFingerprints` ("primary…" sorts before "privaudit"). Code scanning tracks an alert
+/// by `primaryLocationLineHash`: here the finding's place (product, kind, pointer without keyed
+/// tags, category, rule; [`privaudit_policy::location_id`]), the same on every run and
+/// machine, with or without a key. `privaudit/v1` is the finding's own fingerprint, which
+/// changes with the leaked value when a key is set.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PartialFingerprints<'a> {
-    primary_location_line_hash: &'a str,
+    primary_location_line_hash: String,
     #[serde(rename = "privaudit/v1")]
     privaudit_v1: &'a str,
 }
@@ -160,7 +164,8 @@ struct ReportingConfiguration {
 struct RuleProperties<'a> {
     #[serde(rename = "security-severity")]
     security_severity: &'static str,
-    tags: [&'a str; 2],
+    /// `security` first: code scanning reads `security-severity` only on rules tagged so.
+    tags: [&'a str; 3],
 }
 
 /// `invocation`: whether every input was read, and what was not.
@@ -237,7 +242,7 @@ impl RuleText {
             name: &self.name,
             properties: RuleProperties {
                 security_severity: security_severity(self.severity),
-                tags: ["privacy", category],
+                tags: ["security", "privacy", category],
             },
             short_description: Message { text: id },
         }
@@ -258,25 +263,42 @@ pub struct Sarif {
     artifact: Option<(String, String)>,
 }
 
-/// A source as a SARIF artifact URI: relative to the working directory where it can be (code
-/// scanning resolves relative URIs against the repository root), else a `file://` URI.
+/// A source as a SARIF artifact URI: a percent-encoded URI relative to the working directory
+/// where the file lies under it (code scanning resolves relative URIs against the repository
+/// root), else a `file://` URI of its absolute path.
 fn artifact_uri(source: &str) -> String {
     if source == "-" {
         return "stdin".into();
     }
     let path = Path::new(source);
-    if path.is_absolute() {
-        let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        if let Some(rel) = std::env::current_dir()
-            .and_then(std::fs::canonicalize)
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        {
-            return rel.to_string_lossy().replace('\\', "/");
-        }
-        return format!("file://{}", path.to_string_lossy().replace(' ', "%20"));
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    let full = std::fs::canonicalize(path).ok();
+    if let (Some(cwd), Some(full)) = (&cwd, &full) {
+        return match full.strip_prefix(cwd) {
+            Ok(rel) => uri_path(&rel.to_string_lossy()),
+            Err(_) => format!("file://{}", uri_path(&full.to_string_lossy())),
+        };
     }
-    source.trim_start_matches("./").replace('\\', "/")
+    // Not a file on this machine (it went away): as given, relative where it was.
+    let given = source.trim_start_matches("./");
+    match path.is_absolute() {
+        true => format!("file://{}", uri_path(given)),
+        false => uri_path(given),
+    }
+}
+
+/// A path as the path of a URI (RFC 3986): `/` separates segments, and every byte but the
+/// unreserved characters, sub-delimiters, `:` and `@` is percent-encoded.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The result for finding `f` of record `a`, found in the artifact at `uri`.
@@ -297,7 +319,10 @@ fn result<'a>(a: &Audited, f: &'a Finding, uri: &'a str, text: &'a str) -> Sarif
         }],
         message: Message { text },
         partial_fingerprints: PartialFingerprints {
-            primary_location_line_hash: &f.fingerprint,
+            primary_location_line_hash: privaudit_policy::location_id(
+                &[a.product.unwrap_or(""), a.kind.unwrap_or("")],
+                f,
+            ),
             privaudit_v1: &f.fingerprint,
         },
         properties: ResultProperties {
@@ -364,7 +389,7 @@ impl Sink for Sarif {
             .collect();
         let tool = Tool {
             driver: ToolComponent {
-                information_uri: "https://github.com/privaudit/privaudit",
+                information_uri: env!("CARGO_PKG_REPOSITORY"),
                 name: "privaudit",
                 rules: texts.iter().map(|(id, t)| t.descriptor(id)).collect(),
                 version: env!("CARGO_PKG_VERSION"),

@@ -4,6 +4,7 @@
 mod contract;
 mod hostile;
 mod products;
+mod sarif;
 mod worst_case;
 
 use assert_cmd::Command;
@@ -644,7 +645,7 @@ fn hostile_inputs_are_errors_that_name_the_place_and_echo_nothing() {
 }
 
 #[test]
-fn a_baseline_keeps_its_own_key_when_none_is_set() {
+fn keyless_runs_agree_and_old_baselines_keep_their_key() {
     let file = "roomvox/leaks/daily-report-b-hostname-web-server.json";
     let keyless = |args: &[&str]| {
         let out = Command::cargo_bin("privaudit")
@@ -659,33 +660,44 @@ fn a_baseline_keeps_its_own_key_when_none_is_set() {
             String::from_utf8(out.stdout).unwrap(),
         )
     };
+    // A baseline written without a key stores none, and a later keyless run matches it.
     let (code, base) = keyless(&["baseline", file]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&base).unwrap();
-    assert_eq!(v["key"].as_str().map(str::len), Some(64), "{v}");
-    let path = tmp("keyed-baseline.json", base.as_bytes());
-    let (code, out) = keyless(&[
-        "audit",
-        "--format",
-        "json",
-        "--baseline",
-        path.to_str().unwrap(),
-        file,
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(
-        (code, v["summary"]["suppressed"].as_u64()),
-        (0, Some(1)),
-        "{v}"
-    );
-    // Two keyless runs without a baseline share no fingerprint.
-    let fp = |out: &str| {
-        serde_json::from_str::<serde_json::Value>(out).unwrap()["findings"][0]["fingerprint"]
-            .clone()
+    assert!(v.get("key").is_none_or(|k| k.is_null()), "{v}");
+    let suppressed = |base: &str| {
+        let path = tmp("keyless-baseline.json", base.as_bytes());
+        let (code, out) = keyless(&[
+            "audit",
+            "--format",
+            "json",
+            "--baseline",
+            path.to_str().unwrap(),
+            file,
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (code, v["summary"]["suppressed"].as_u64())
     };
-    let (_, a) = keyless(&["audit", "--format", "json", file]);
-    let (_, b) = keyless(&["audit", "--format", "json", file]);
-    assert_ne!(fp(&a), fp(&b));
+    assert_eq!(suppressed(&base), (0, Some(1)));
+    // A baseline from an earlier release keeps its own key, and later runs use it.
+    let keyed = Command::cargo_bin("privaudit")
+        .unwrap()
+        .current_dir(fixtures())
+        .env("PRIVAUDIT_KEY", "some old key")
+        .args(["baseline", file])
+        .output()
+        .unwrap();
+    let mut old: serde_json::Value = serde_json::from_slice(&keyed.stdout).unwrap();
+    old["key"] = privaudit_policy::FingerprintKey::from_secret("some old key")
+        .to_hex()
+        .into();
+    assert_eq!(suppressed(&old.to_string()), (0, Some(1)));
+    // Two keyless runs give the same bytes, in every format.
+    for format in ["json", "sarif", "junit", "text"] {
+        let (_, a) = keyless(&["audit", "--format", format, file]);
+        let (_, b) = keyless(&["audit", "--format", format, file]);
+        assert_eq!(a, b, "{format}");
+    }
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub(crate) struct Run<'a> {
     pub(crate) kind: &'a CompiledKind,
     pub(crate) scanner: &'a Scanner,
     pub(crate) show_evidence: bool,
-    pub(super) key: &'a crate::FingerprintKey,
+    pub(super) key: Option<&'a crate::FingerprintKey>,
     /// Makes each finding: rules from the product's policy, fingerprints in the kind's scope.
     pub(super) builder: FindingBuilder<'a>,
     pub(crate) findings: Vec<Finding>,
@@ -140,8 +140,7 @@ impl<'a> Run<'a> {
         scanner: &'a Scanner,
         options: &'a AuditOptions,
     ) -> Self {
-        static NO_KEY: crate::FingerprintKey = crate::FingerprintKey([0; 32]);
-        let key = options.fingerprint_key.as_ref().unwrap_or(&NO_KEY);
+        let key = options.fingerprint_key.as_ref();
         Run {
             product,
             kind,

@@ -156,34 +156,95 @@ fn fingerprints_are_keyed() {
         with([2; 32]),
         "another key, another fingerprint"
     );
-    // Without a key, two auditors disagree: nothing outside the run can match them.
+    // Without a key, two auditors agree (runs and machines match up with no set-up) ...
     let a = Auditor::for_product("introvox").unwrap().audit(&body);
     let b = Auditor::for_product("introvox").unwrap().audit(&body);
-    assert_ne!(a.findings[0].fingerprint, b.findings[0].fingerprint);
-    // Someone who guesses the value and hashes it the unkeyed way learns nothing.
-    use sha2::{Digest, Sha256};
+    assert_eq!(a.findings[0].fingerprint, b.findings[0].fingerprint);
+    assert_ne!(a.findings[0].fingerprint, with([1; 32]));
+    // ... and the fingerprint does not follow the value: another address that redacts
+    // alike gives the same one, so a dictionary of addresses has nothing to test against.
     let raw = String::from_utf8_lossy(&body);
     let start = raw.find("\"serverRegion\":\"").unwrap() + 16;
     let email = &raw[start..raw[start..].find('"').unwrap() + start];
-    let f = &a.findings[0];
-    let mut h = Sha256::new();
-    for part in [
-        "privaudit-finding-v1",
-        "introvox",
-        "daily-report",
-        &f.pointer,
-        f.category.as_str(),
-        &f.rule,
-        email,
-    ] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    let guess: String = h.finalize()[..16]
+    let (user, domain) = email.split_once('@').unwrap();
+    let other = format!("{}zz@{}", &user[..1], domain);
+    assert_ne!(other, email);
+    let c = Auditor::for_product("introvox")
+        .unwrap()
+        .audit(raw.replace(email, &other).as_bytes());
+    assert_eq!(
+        c.findings[0].evidence.redacted,
+        a.findings[0].evidence.redacted
+    );
+    assert_eq!(c.findings[0].fingerprint, a.findings[0].fingerprint);
+    // With a key, it does follow the value.
+    let keyed = |body: &[u8]| {
+        Auditor::for_product("introvox")
+            .unwrap()
+            .with_options(AuditOptions {
+                fingerprint_key: Some(privaudit_policy::FingerprintKey([1; 32])),
+                ..Default::default()
+            })
+            .audit(body)
+            .findings[0]
+            .fingerprint
+            .clone()
+    };
+    assert_ne!(keyed(raw.replace(email, &other).as_bytes()), keyed(&body));
+}
+
+#[test]
+fn location_ids_ignore_keys_and_tags() {
+    let body = String::from_utf8(fixture("introvox/daily-report-1.7.6.json"))
+        .unwrap()
+        .replace(r#""en":"#, r#""jan@example.nl":"#);
+    let audit = |key: Option<[u8; 32]>| {
+        Auditor::for_product("introvox")
+            .unwrap()
+            .with_options(AuditOptions {
+                fingerprint_key: key.map(privaudit_policy::FingerprintKey),
+                ..Default::default()
+            })
+            .audit(body.as_bytes())
+            .findings
+    };
+    let (none, one, two) = (audit(None), audit(Some([1; 32])), audit(Some([2; 32])));
+    let f = none
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .position(|f| f.pointer.contains("j***@***.nl"))
+        .expect("the key is found");
+    assert!(
+        !none[f].pointer.contains(" #"),
+        "no tag without a key: {}",
+        none[f].pointer
+    );
+    assert!(
+        one[f].pointer.contains(" #"),
+        "a tag with one: {}",
+        one[f].pointer
+    );
+    assert_ne!(one[f].pointer, two[f].pointer);
+    assert_eq!(privaudit_policy::untagged(&one[f].pointer), none[f].pointer);
+    let scope = ["introvox", "daily-report"];
+    let ids: Vec<String> = [&none[f], &one[f], &two[f]]
+        .iter()
+        .map(|f| privaudit_policy::location_id(&scope, f))
         .collect();
-    assert_ne!(guess, f.fingerprint);
+    assert!(
+        ids.iter().all(|id| id == &ids[0] && id.len() == 32),
+        "{ids:?}"
+    );
+    // Another place, or another rule, is another identity.
+    let other = none
+        .iter()
+        .find(|g| g.pointer != none[f].pointer || g.rule != none[f].rule);
+    if let Some(g) = other {
+        assert_ne!(privaudit_policy::location_id(&scope, g), ids[0]);
+    }
+    assert_ne!(
+        privaudit_policy::location_id(&["introvox", "other"], &none[f]),
+        ids[0]
+    );
 }
 
 #[test]
