@@ -135,6 +135,28 @@ pub(crate) struct InitArgs {
     pub(crate) paths: Vec<PathBuf>,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum DiffFormat {
+    Text,
+    Json,
+    /// GitHub-flavoured Markdown, for a pull-request comment.
+    Markdown,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct DiffArgs {
+    /// The old and the new version: two schema files or two product directories; with
+    /// `--git`, the product directories or schema files to compare (default `products`).
+    pub(crate) paths: Vec<PathBuf>,
+    /// Compare the paths at two git revisions: `OLD..NEW`, or `OLD...NEW` (from where NEW
+    /// branched off OLD, as a pull request compares). An empty NEW is the working tree.
+    #[arg(long, value_name = "RANGE")]
+    pub(crate) git: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: DiffFormat,
+}
+
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Audit captured reports (JSON, NDJSON, HAR, URL or query lists, form bodies, gzip).
@@ -181,6 +203,13 @@ pub(crate) enum Command {
         #[command(flatten)]
         products: crate::load::ProductArgs,
     },
+    /// What a change to a product's schemas changes about what it may send: fields, classes,
+    /// enumerations, patterns, lengths and open maps, each rated and tied to the promises it
+    /// touches.
+    #[command(
+        after_help = "Exit codes: 0 nothing widens, 1 a change widens what may be sent, 2 usage or input error.\n\nExamples:\n  privaudit diff products/roomvox/roomvox.daily-report-b.schema.json products/roomvox/roomvox.daily-report-c.schema.json\n  privaudit diff old/acme products/acme\n  privaudit diff --git main...HEAD --format markdown > privacy-diff.md"
+    )]
+    Diff(DiffArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  privaudit completions bash > ~/.local/share/bash-completion/completions/privaudit\n  privaudit completions zsh > ~/.zfunc/_privaudit\n  privaudit completions fish > ~/.config/fish/completions/privaudit.fish"

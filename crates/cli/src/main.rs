@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init(&args),
         Command::Schema { product, out } => commands::schema(product.as_deref(), out.as_deref()),
         Command::Explain { rule, products } => commands::explain(&rule, &products),
+        Command::Diff(args) => commands::diff(&args),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "privaudit", &mut out);

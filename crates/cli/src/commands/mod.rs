@@ -1,6 +1,7 @@
 //! One module per subcommand; each turns its arguments into an exit code or an error message.
 
 mod audit;
+mod diff;
 mod explain;
 mod init;
 mod products;
@@ -9,6 +10,7 @@ mod reverse;
 mod schema;
 
 pub(crate) use audit::{audit, sink_for};
+pub(crate) use diff::diff;
 pub(crate) use explain::explain;
 pub(crate) use init::init;
 pub(crate) use products::products;

@@ -2,6 +2,7 @@
 //! evidence unless asked for.
 
 mod contract;
+mod diff;
 mod hostile;
 mod products;
 mod sarif;
