@@ -25,6 +25,14 @@ pub(crate) enum OutputFormat {
     Junit,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set to something.
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum FailOn {
     Info,
@@ -59,6 +67,19 @@ pub(crate) struct AuditArgs {
     /// No progress bar (it is drawn on stderr only when stderr is a terminal).
     #[arg(long)]
     pub(crate) no_progress: bool,
+    /// Colour in the text format.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) color: ColorChoice,
+    /// In directories walked, only files matching this glob (relative to the directory;
+    /// repeatable, any may match). Files named on the command line are always read.
+    #[arg(long, value_name = "GLOB", help_heading = "Directory walks")]
+    pub(crate) include: Vec<String>,
+    /// In directories walked, skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB", help_heading = "Directory walks")]
+    pub(crate) exclude: Vec<String>,
+    /// Read files that `.gitignore`, `.ignore` or `.git/info/exclude` rules leave out.
+    #[arg(long, help_heading = "Directory walks")]
+    pub(crate) no_ignore: bool,
     /// Largest report body, in bytes.
     #[arg(long, default_value_t = 4 << 20, help_heading = "Limits")]
     pub(crate) max_body_bytes: usize,
@@ -157,12 +178,26 @@ pub(crate) struct DiffArgs {
     pub(crate) format: DiffFormat,
 }
 
+const AUDIT_HELP: &str = "\
+Examples:
+  privaudit audit .                                    walk a repository (honours .gitignore)
+  privaudit audit --include 'captures/**' --exclude '**/old/**' .
+  privaudit audit --format sarif capture.har > privaudit.sarif
+  privaudit audit --format junit --fail-on medium reports.ndjson.gz > junit.xml
+  privaudit audit --baseline privaudit-baseline.json captures/
+  curl -s https://example.org/report.json | privaudit audit -
+
+Environment:
+  PRIVAUDIT_KEY   key for fingerprints and pointer tags (keep it secret; without it
+                  identities are stable but made only of what findings show)
+  NO_COLOR        when set and not empty, no colour (unless --color always)
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error.";
+
 #[derive(Subcommand)]
 pub(crate) enum Command {
     /// Audit captured reports (JSON, NDJSON, HAR, URL or query lists, form bodies, gzip).
-    #[command(
-        after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or input error."
-    )]
+    #[command(after_help = AUDIT_HELP)]
     Audit(AuditArgs),
     /// Print a baseline of today's findings (fingerprints only) for `audit --baseline`.
     Baseline(AuditArgs),
@@ -210,6 +245,16 @@ pub(crate) enum Command {
         after_help = "Exit codes: 0 nothing widens, 1 a change widens what may be sent, 2 usage or input error.\n\nExamples:\n  privaudit diff products/roomvox/roomvox.daily-report-b.schema.json products/roomvox/roomvox.daily-report-c.schema.json\n  privaudit diff old/acme products/acme\n  privaudit diff --git main...HEAD --format markdown > privacy-diff.md"
     )]
     Diff(DiffArgs),
+    /// Write the manual pages (roff), generated from these definitions: `privaudit.1` and one
+    /// `privaudit-<command>.1` per command.
+    #[command(
+        after_help = "Examples:\n  privaudit man --out /usr/local/share/man/man1\n  privaudit man | man -l -"
+    )]
+    Man {
+        /// Write the pages into this directory; without it, print `privaudit.1`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  privaudit completions bash > ~/.local/share/bash-completion/completions/privaudit\n  privaudit completions zsh > ~/.zfunc/_privaudit\n  privaudit completions fish > ~/.config/fish/completions/privaudit.fish"

@@ -5,15 +5,31 @@ use std::path::{Path, PathBuf};
 /// How deep a directory walk goes below the directory given.
 pub(crate) const MAX_WALK_DEPTH: usize = 32;
 
+/// Which files a directory walk picks up, beyond [`is_capture`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WalkFilter {
+    /// Globs a file must match (any of them), relative to the directory walked.
+    pub(crate) include: Vec<String>,
+    /// Globs no file or directory may match.
+    pub(crate) exclude: Vec<String>,
+    /// Read `.gitignore`, `.ignore` and `.git/info/exclude` rules as well (the default).
+    pub(crate) ignore_files: bool,
+}
+
 /// The inputs of a run, in order: each path given, and the capture files under each
-/// directory given (sorted by name, hidden entries left out). Symbolic links are followed
-/// where they stay inside the directory given; a link back to a directory the walk is
-/// inside is a loop and is not entered, no directory is entered twice, a link to nothing is
-/// passed over, and no
-/// file is read twice, however many paths lead to it (files are told apart by device and
-/// inode). A walk stops at [`MAX_WALK_DEPTH`] levels and at `max_files` files; only regular
-/// files are picked up by a walk (a FIFO, socket or device must be named to be read).
-pub(crate) fn files(paths: &[PathBuf], max_files: usize) -> Result<Vec<PathBuf>, String> {
+/// directory given (sorted by name, hidden entries and what `.gitignore`/`.ignore` files
+/// exclude left out, then `filter`'s globs applied; ripgrep's walker, the `ignore` crate).
+/// Symbolic links are followed where they stay inside the directory given; a link back to a
+/// directory the walk is inside is a loop and is not entered, no directory is entered twice,
+/// a link to nothing is passed over, and no file is read twice, however many paths lead to it
+/// (files are told apart by device and inode). A walk stops at [`MAX_WALK_DEPTH`] levels and
+/// at `max_files` files; only regular files are picked up by a walk (a FIFO, socket or device
+/// must be named to be read). A file named on the command line is read whatever the globs.
+pub(crate) fn files(
+    paths: &[PathBuf],
+    max_files: usize,
+    filter: &WalkFilter,
+) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut add = |p: PathBuf, meta: &std::fs::Metadata, out: &mut Vec<PathBuf>| {
@@ -41,50 +57,66 @@ pub(crate) fn files(paths: &[PathBuf], max_files: usize) -> Result<Vec<PathBuf>,
             continue;
         }
         let root = std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        // A link is followed only where it stays inside the directory given.
-        let inside = |e: &walkdir::DirEntry| {
-            !e.path_is_symlink()
-                || std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&root))
-        };
+        let mut globs = ignore::overrides::OverrideBuilder::new(p);
+        for g in &filter.include {
+            globs.add(g).map_err(|e| format!("--include {g}: {e}"))?;
+        }
+        for g in &filter.exclude {
+            globs
+                .add(&format!("!{g}"))
+                .map_err(|e| format!("--exclude {g}: {e}"))?;
+        }
+        let globs = globs.build().map_err(|e| e.to_string())?;
         // Each directory is entered once: links can make many paths to one directory
         // without any loop (`d0/a` and `d0/b` both to `d1`, and so on down).
-        let mut entered = std::collections::HashSet::new();
-        let hidden = |name: &std::ffi::OsStr| name.to_string_lossy().starts_with('.');
-        let walk = walkdir::WalkDir::new(p)
+        let entered = std::sync::Mutex::new(std::collections::HashSet::new());
+        let walk = ignore::WalkBuilder::new(p)
             .follow_links(true)
-            .max_depth(MAX_WALK_DEPTH)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| {
-                if e.depth() > 0 && (hidden(e.file_name()) || !inside(e)) {
+            .max_depth(Some(MAX_WALK_DEPTH))
+            .hidden(true)
+            .parents(filter.ignore_files)
+            .ignore(filter.ignore_files)
+            .git_ignore(filter.ignore_files)
+            .git_exclude(filter.ignore_files)
+            .git_global(false)
+            // A `.gitignore` counts in a checkout without `.git` too (an archive, a CI cache).
+            .require_git(false)
+            .overrides(globs)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(move |e| {
+                // A link is followed only where it stays inside the directory given.
+                if e.depth() > 0
+                    && e.path_is_symlink()
+                    && !std::fs::canonicalize(e.path()).is_ok_and(|t| t.starts_with(&root))
+                {
                     return false;
                 }
-                !e.file_type().is_dir()
-                    || e.metadata()
-                        .is_ok_and(|m| entered.insert(file_id(e.path(), &m)))
-            });
+                !e.file_type().is_some_and(|t| t.is_dir())
+                    || e.metadata().is_ok_and(|m| {
+                        entered
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(file_id(e.path(), &m))
+                    })
+            })
+            .build();
         for entry in walk {
             let entry = match entry {
                 Ok(e) => e,
-                // A loop is left out where it closes; the rest of the walk goes on.
-                Err(e) if e.loop_ancestor().is_some() => continue,
-                // So is a link to nothing, and anything hidden.
+                // A loop is left out where it closes, and a link to nothing is passed over;
+                // the rest of the walk goes on.
                 Err(e)
-                    if e.io_error()
-                        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
-                        || e.path().and_then(Path::file_name).is_some_and(hidden) =>
+                    if is_loop(&e)
+                        || e.io_error()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) =>
                 {
                     continue;
                 }
-                Err(e) => {
-                    let at = e.path().unwrap_or(p).display().to_string();
-                    let why = e
-                        .io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string);
-                    return Err(format!("{at}: {why}"));
-                }
+                Err(e) => return Err(e.to_string()),
             };
-            if !entry.file_type().is_file() || !is_capture(&entry.file_name().to_string_lossy()) {
+            if !entry.file_type().is_some_and(|t| t.is_file())
+                || !is_capture(&entry.file_name().to_string_lossy())
+            {
                 continue;
             }
             let meta = entry
@@ -94,6 +126,18 @@ pub(crate) fn files(paths: &[PathBuf], max_files: usize) -> Result<Vec<PathBuf>,
         }
     }
     Ok(out)
+}
+
+/// Whether a walk error is a symbolic-link loop, however it is wrapped.
+fn is_loop(e: &ignore::Error) -> bool {
+    match e {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        ignore::Error::Partial(errs) => errs.iter().all(is_loop),
+        _ => false,
+    }
 }
 
 /// What tells two paths to one file apart from two files.

@@ -1,8 +1,4 @@
-//! The `privaudit` command: audits captured telemetry reports and prints findings for people
-//! (text) and for CI (JSON, SARIF, JUnit).
-//!
-//! It owns input walking, output formats, baselines and exit codes; what a finding is belongs
-//! to the policy engine, and how a capture is read belongs to the capture crate.
+//! The `privaudit` binary; the program is the library's [`privaudit::main`].
 
 // With `--features mimalloc`: faster small blocks, freed across threads, at the price of
 // more memory held on very large records (docs/performance.md).
@@ -10,52 +6,6 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-mod args;
-mod commands;
-mod inputs;
-mod load;
-mod output;
-mod pool;
-mod progress;
-mod run;
-
-use args::{Cli, Command};
-use clap::{CommandFactory, Parser};
-use std::io::Write;
-use std::process::ExitCode;
-
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Audit(args) => commands::audit(&args, false),
-        Command::Baseline(args) => commands::audit(&args, true),
-        Command::Reident(args) => commands::reident(&args),
-        Command::Reverse(args) => commands::reverse(&args),
-        Command::Products { products } => commands::products(&products),
-        Command::Init(args) => commands::init(&args),
-        Command::Schema { product, out } => commands::schema(product.as_deref(), out.as_deref()),
-        Command::Explain { rule, products } => commands::explain(&rule, &products),
-        Command::Diff(args) => commands::diff(&args),
-        Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "privaudit", &mut out);
-            emit(&String::from_utf8_lossy(&out)).map(|()| ExitCode::SUCCESS)
-        }
-    };
-    match result {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("privaudit: {}", output::printable(&message));
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is a normal end.
-pub(crate) fn emit(text: &str) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
-        _ => Ok(()),
-    }
+fn main() -> std::process::ExitCode {
+    privaudit::main()
 }

@@ -472,7 +472,12 @@ pub(crate) fn start<'a>(
         // A corpus analysis reads the parsed reports again.
         keep_value: collect,
     });
-    let files = files(&args.paths, args.max_files)?;
+    let filter = crate::inputs::WalkFilter {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        ignore_files: !args.no_ignore,
+    };
+    let files = files(&args.paths, args.max_files, &filter)?;
     let total = files
         .iter()
         .filter_map(|p| std::fs::metadata(p).ok())

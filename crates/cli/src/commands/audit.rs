@@ -1,6 +1,6 @@
 //! `privaudit audit` and `privaudit baseline`.
 
-use crate::args::{AuditArgs, OutputFormat};
+use crate::args::{AuditArgs, ColorChoice, OutputFormat};
 use crate::output;
 use crate::run::{colour, finish, start};
 use std::process::ExitCode;
@@ -11,10 +11,14 @@ pub(crate) fn sink_for(args: &AuditArgs, baseline_mode: bool) -> Box<dyn output:
     }
     match args.format {
         OutputFormat::Text => Box::new(output::Text {
-            colour: colour(
-                std::io::IsTerminal::is_terminal(&std::io::stdout()),
-                std::env::var_os("NO_COLOR").as_deref(),
-            ),
+            colour: match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => colour(
+                    std::io::IsTerminal::is_terminal(&std::io::stdout()),
+                    std::env::var_os("NO_COLOR").as_deref(),
+                ),
+            },
         }),
         OutputFormat::Json => Box::<output::Json>::default(),
         OutputFormat::Sarif => Box::<output::Sarif>::default(),

@@ -29,7 +29,14 @@ pub(crate) fn init(args: &InitArgs) -> Result<ExitCode, String> {
     };
     let limits = privaudit_capture::Limits::default();
     let mut reports = Vec::new();
-    for path in crate::inputs::files(&args.paths, 1_000_000)? {
+    for path in crate::inputs::files(
+        &args.paths,
+        1_000_000,
+        &crate::inputs::WalkFilter {
+            ignore_files: true,
+            ..Default::default()
+        },
+    )? {
         let name = path.display().to_string();
         let bytes = std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?;
         let capture = privaudit_capture::read(&name, &bytes, &endpoints, &limits)

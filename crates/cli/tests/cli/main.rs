@@ -1,6 +1,7 @@
 //! End to end: every input format, every output format, exit codes, baselines, and no raw
 //! evidence unless asked for.
 
+mod ci;
 mod contract;
 mod diff;
 mod hostile;
