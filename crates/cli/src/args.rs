@@ -156,6 +156,34 @@ pub(crate) struct InitArgs {
     pub(crate) paths: Vec<PathBuf>,
 }
 
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on (port 0: any free port, logged at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: String,
+    /// The store: `sqlite://FILE` (created when missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, default_value = "sqlite://privaudit.db")]
+    pub(crate) db: String,
+    #[command(flatten)]
+    pub(crate) products: crate::load::ProductArgs,
+    /// Also store a quarantined report's raw body. Off by default: the store must not become
+    /// the leak it guards against.
+    #[arg(long)]
+    pub(crate) quarantine_raw: bool,
+    /// Largest request body as sent, in bytes.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub(crate) max_body_bytes: usize,
+    /// Largest body once a gzip request body is inflated, in bytes.
+    #[arg(long, default_value_t = 4 << 20)]
+    pub(crate) max_inflated_bytes: usize,
+    /// Requests audited at once; beyond it, 503 with Retry-After.
+    #[arg(long, default_value_t = 256)]
+    pub(crate) max_in_flight: usize,
+    /// Longest time to answer one request, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub(crate) request_timeout_ms: u64,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum DiffFormat {
     Text,
@@ -245,6 +273,12 @@ pub(crate) enum Command {
         after_help = "Exit codes: 0 nothing widens, 1 a change widens what may be sent, 2 usage or input error.\n\nExamples:\n  privaudit diff products/roomvox/roomvox.daily-report-b.schema.json products/roomvox/roomvox.daily-report-c.schema.json\n  privaudit diff old/acme products/acme\n  privaudit diff --git main...HEAD --format markdown > privacy-diff.md"
     )]
     Diff(DiffArgs),
+    /// Run the reference collector: receive reports over HTTP, audit each, store clean ones
+    /// and quarantine leaks (SQLite or PostgreSQL).
+    #[command(
+        after_help = "Examples:\n  privaudit serve --listen 127.0.0.1:8080 --db sqlite://privaudit.db\n  curl -H 'Content-Type: application/json' --data @fixtures/introvox/daily-report-1.7.6.json http://127.0.0.1:8080/api/telemetry/introvox\n\nAnswers: 201 accepted (200 when already stored), 202 quarantined with the findings, 4xx malformed, too large or of the wrong type, 503 with Retry-After when overloaded or the store fails."
+    )]
+    Serve(ServeArgs),
     /// Write the manual pages (roff), generated from these definitions: `privaudit.1` and one
     /// `privaudit-<command>.1` per command.
     #[command(

@@ -35,6 +35,7 @@ pub fn main() -> ExitCode {
         Command::Schema { product, out } => commands::schema(product.as_deref(), out.as_deref()),
         Command::Explain { rule, products } => commands::explain(&rule, &products),
         Command::Diff(args) => commands::diff(&args),
+        Command::Serve(args) => serve(&args),
         Command::Man { out } => man(out.as_deref()),
         Command::Completions { shell } => {
             let mut out = Vec::new();
@@ -49,6 +50,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The reference collector, over the products loaded as for an audit.
+fn serve(args: &args::ServeArgs) -> Result<ExitCode, String> {
+    let auditor = load::auditor(&args.products)?.with_options(privaudit_policy::AuditOptions {
+        typed_report: false,
+        ..Default::default()
+    });
+    let options = privaudit_serve::Options {
+        max_body_bytes: args.max_body_bytes,
+        max_inflated_bytes: args.max_inflated_bytes,
+        max_in_flight: args.max_in_flight.max(1),
+        request_timeout: std::time::Duration::from_millis(args.request_timeout_ms),
+        quarantine_raw: args.quarantine_raw,
+    };
+    privaudit_serve::run(auditor, &args.listen, &args.db, options)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The manual pages, from the clap definitions.

@@ -152,6 +152,10 @@ pub struct Policy {
     /// not), for matching HAR entries and query strings.
     #[serde(default)]
     pub endpoints: Vec<String>,
+    /// JSON pointer to the member holding the client's own id for one report (a random id
+    /// drawn per report), so that a collector stores a re-sent report once.
+    #[serde(default)]
+    pub report_id: Option<String>,
     /// Report kinds, in the order kind selection prefers them.
     #[serde(default)]
     pub kind: Vec<KindEntry>,

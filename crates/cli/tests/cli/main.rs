@@ -7,6 +7,7 @@ mod diff;
 mod hostile;
 mod products;
 mod sarif;
+mod serve;
 mod worst_case;
 
 use assert_cmd::Command;
