@@ -17,10 +17,24 @@ struct Server {
 
 impl Server {
     fn start(db: &Path, extra: &[&str]) -> Server {
-        let log = db.with_extension("log");
+        Server::start_url(
+            &format!("sqlite://{}", db.display()),
+            &db.with_extension("log"),
+            extra,
+        )
+    }
+
+    fn start_url(url: &str, log: &Path, extra: &[&str]) -> Server {
+        let log = log.to_path_buf();
         let mut child = Command::new(env!("CARGO_BIN_EXE_privaudit"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-config", "--db"])
-            .arg(format!("sqlite://{}", db.display()))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--no-config",
+                "--db",
+                url,
+            ])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -53,32 +67,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes()).unwrap();
-        s.write_all(body).unwrap();
-        let mut answer = Vec::new();
-        let _ = s.read_to_end(&mut answer);
-        let text = String::from_utf8_lossy(&answer).to_string();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, b)| b)
-            .to_string();
-        (status, body)
+        request(&self.addr, method, path, headers, body)
     }
 
     fn post(&self, path: &str, body: &[u8]) -> (u16, String) {
@@ -104,6 +93,48 @@ impl Server {
             std::fs::read_to_string(&self.log).unwrap(),
         )
     }
+}
+
+/// One HTTP/1.1 request to `addr`; the status (0 when nobody answered) and the body.
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return (0, String::new());
+    };
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        addr,
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    if s.write_all(head.as_bytes())
+        .and_then(|()| s.write_all(body))
+        .is_err()
+    {
+        return (0, String::new());
+    }
+    let mut answer = Vec::new();
+    let _ = s.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
 }
 
 /// SIGTERM through the `kill` command, so the test needs no unsafe code.
@@ -142,10 +173,60 @@ fn scratch(name: &str) -> PathBuf {
     dir.join("collector.db")
 }
 
+/// Every file under `dir` (a PostgreSQL data directory), concatenated.
+fn tree_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                all.extend(std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
+    all
+}
+
+/// A report id no earlier run has used, so that the first send is new in a store that
+/// outlives the test (PostgreSQL).
+fn fresh_install_report() -> Vec<u8> {
+    let text =
+        String::from_utf8(fixture("community-scripts/install-report-lxc-success.json")).unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let id = format!("5d3c2a1b-7e6f-4a8b-9c0d-{:012x}", nanos % (1 << 48));
+    text.replace("5d3c2a1b-7e6f-4a8b-9c0d-1e2f3a4b5c6d", &id)
+        .into_bytes()
+}
+
 #[test]
-fn reports_are_stored_leaks_quarantined_and_nothing_raw_is_kept() {
+fn sqlite_stores_reports_quarantines_leaks_and_keeps_nothing_raw() {
     let db = scratch("e2e");
     let server = Server::start(&db, &["--max-body-bytes", "65536"]);
+    end_to_end(server, || store_bytes(&db));
+}
+
+/// The same on PostgreSQL, where `.ci/run` starts one (`ci/postgres.sh`).
+#[test]
+fn postgres_stores_reports_quarantines_leaks_and_keeps_nothing_raw() {
+    let (Ok(url), Ok(data)) = (
+        std::env::var("PRIVAUDIT_TEST_POSTGRES"),
+        std::env::var("PRIVAUDIT_TEST_POSTGRES_DATA"),
+    ) else {
+        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+        return;
+    };
+    let log = scratch("pg").with_extension("log");
+    let server = Server::start_url(&url, &log, &["--max-body-bytes", "65536"]);
+    end_to_end(server, || tree_bytes(Path::new(&data)));
+}
+
+fn end_to_end(server: Server, store_bytes: impl Fn() -> Vec<u8>) {
     let leak = "jan@example.nl";
     let leaky = fixture("introvox/leaks/daily-report-email-key.json");
     assert!(contains(&leaky, leak));
@@ -177,7 +258,7 @@ fn reports_are_stored_leaks_quarantined_and_nothing_raw_is_kept() {
         &gz.finish().unwrap(),
     );
     assert_eq!(code, 201, "{body}");
-    let install = fixture("community-scripts/install-report-lxc-success.json");
+    let install = fresh_install_report();
     assert_eq!(server.post("/telemetry", &install).0, 201);
     let (code, body) = server.post("/telemetry", &install);
     assert_eq!(
@@ -230,7 +311,7 @@ fn reports_are_stored_leaks_quarantined_and_nothing_raw_is_kept() {
     );
     // Stored: the clean report's values and the finding; never the leak, in the store or
     // in the logs.
-    let bytes = store_bytes(&db);
+    let bytes = store_bytes();
     let hash = "ec3dd09065938cc1462b35b330dae1152c196ea6062d6d73cc4015426debd88b";
     assert!(
         contains(&bytes, hash),
@@ -272,4 +353,131 @@ fn a_bad_store_is_refused_at_start() {
         err.contains("--db") && !err.contains("mysql://x/y"),
         "{err}"
     );
+}
+
+/// Runs `sql` on the SQLite store at `db` and returns the first column of every row.
+fn query(db: &Path, sql: &'static str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        rows.into_iter().map(|r| r.0).collect()
+    })
+}
+
+/// An install report with its own report id.
+fn install_report(n: usize) -> (String, Vec<u8>) {
+    let id = format!("00000000-0000-4000-8000-{n:012}");
+    let text = String::from_utf8(fixture("community-scripts/install-report-lxc-success.json"))
+        .unwrap()
+        .replace("5d3c2a1b-7e6f-4a8b-9c0d-1e2f3a4b5c6d", &id);
+    (id, text.into_bytes())
+}
+
+#[test]
+fn a_locked_store_answers_503_and_acknowledges_nothing() {
+    let db = scratch("locked");
+    let server = Server::start(&db, &[]);
+    assert_eq!(server.post("/telemetry", &install_report(1).1).0, 201);
+    // Another writer holds the database: the collector waits its busy timeout, then refuses.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = format!("sqlite://{}", db.display());
+    let (mut lock, pool) = rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let mut c = pool.acquire().await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut *c)
+            .await
+            .unwrap();
+        (c, pool)
+    });
+    let (code, body) = server.post("/telemetry", &install_report(2).1);
+    assert_eq!(code, 503, "{body}");
+    rt.block_on(async {
+        sqlx::query("ROLLBACK").execute(&mut *lock).await.unwrap();
+        drop(lock);
+        pool.close().await;
+    });
+    let ids = query(&db, "SELECT report_id FROM reports");
+    assert_eq!(
+        ids,
+        [install_report(1).0],
+        "the refused report was not stored"
+    );
+    // Once the lock is gone, the client's retry is stored.
+    assert_eq!(server.post("/telemetry", &install_report(2).1).0, 201);
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("not acknowledged"), "{log}");
+}
+
+#[test]
+fn a_killed_collector_loses_no_acknowledged_report_and_stores_none_twice() {
+    let db = scratch("killed");
+    let total = 600;
+    let server = Server::start(&db, &[]);
+    // Four clients send their share; the collector is killed once 150 are acknowledged.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let addr = server.addr.clone();
+    let clients: Vec<_> = (0..4)
+        .map(|t| {
+            let acked = acked.clone();
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                for n in (t..total).step_by(4) {
+                    let (id, body) = install_report(n);
+                    let (code, _) = request(
+                        &addr,
+                        "POST",
+                        "/telemetry",
+                        &[("Content-Type", "application/json")],
+                        &body,
+                    );
+                    if code == 201 {
+                        acked.lock().unwrap().push(id);
+                    } else if code == 0 {
+                        break;
+                    }
+                }
+            })
+        })
+        .collect();
+    while acked.lock().unwrap().len() < 150 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut child = server.child;
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.wait();
+    for c in clients {
+        c.join().unwrap();
+    }
+    let acked: Vec<String> = acked.lock().unwrap().clone();
+    let stored = query(&db, "SELECT report_id FROM reports");
+    for id in &acked {
+        assert!(stored.contains(id), "acknowledged {id} is not in the store");
+    }
+    // Restarted, every client sends everything again: nothing is stored twice.
+    let server = Server::start(&db, &[]);
+    for n in 0..total {
+        let (code, body) = server.post("/telemetry", &install_report(n).1);
+        assert!(code == 201 || code == 200, "{code} {body}");
+    }
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+    let stored = query(&db, "SELECT report_id FROM reports");
+    let distinct: std::collections::BTreeSet<&String> = stored.iter().collect();
+    assert_eq!((stored.len(), distinct.len()), (total, total));
+    eprintln!("{} acknowledged before the kill", acked.len());
 }
