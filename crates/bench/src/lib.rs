@@ -426,6 +426,160 @@ fn cycle(parts: &[&str], sep: &str, len: usize) -> String {
     out
 }
 
+/// One report for a collector: the path it is posted to and its body.
+pub type Post = (String, Vec<u8>);
+
+/// Reports as their clients post them to a collector: every fixture (clean and leaking, one
+/// in two a leak) to `/ingest/<product>`, [varied](vary), `count` in all.
+pub fn collector_posts(count: usize) -> Vec<Post> {
+    let mut clean = Vec::new();
+    let mut leaks = Vec::new();
+    for p in PRODUCTS {
+        for (pool, dir) in [
+            (&mut clean, fixtures_dir().join(p)),
+            (&mut leaks, fixtures_dir().join(p).join("leaks")),
+        ] {
+            pool.extend(records_in(&dir).into_iter().map(|(_, r)| (p, r)));
+        }
+    }
+    assert!(!clean.is_empty() && !leaks.is_empty(), "fixtures not found");
+    let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+    (0..count)
+        .map(|i| {
+            let pool = if i.is_multiple_of(2) { &clean } else { &leaks };
+            let (product, record) = &pool[rng.below(pool.len())];
+            (
+                format!("/ingest/{product}"),
+                vary(record, i as u64 + 1).into_bytes(),
+            )
+        })
+        .collect()
+}
+
+/// What a load run measured.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    /// Requests answered, by status.
+    pub statuses: std::collections::BTreeMap<u16, usize>,
+    /// Requests that got no answer (connection refused or closed).
+    pub failed: usize,
+    /// Wall time of the whole run.
+    pub elapsed: std::time::Duration,
+    /// Per-request latencies, sorted.
+    pub latencies: Vec<std::time::Duration>,
+}
+
+impl LoadReport {
+    /// The latency below which `q` (0–1) of the requests were answered.
+    pub fn quantile(&self, q: f64) -> std::time::Duration {
+        if self.latencies.is_empty() {
+            return std::time::Duration::ZERO;
+        }
+        let i = ((self.latencies.len() as f64 - 1.0) * q).round() as usize;
+        self.latencies[i]
+    }
+
+    /// Answered requests per second.
+    pub fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Posts `posts` to the collector at `addr` over `connections` keep-alive HTTP/1.1
+/// connections (each sends its share one request at a time), bounded by the count given.
+/// With `path`, every post goes there instead (a floor: the same traffic to a path the
+/// collector refuses at once).
+pub fn load(addr: &str, posts: &[Post], connections: usize, path: Option<&str>) -> LoadReport {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let started = std::time::Instant::now();
+    let chunks: Vec<&[Post]> = posts
+        .chunks(posts.len().div_ceil(connections.max(1)))
+        .collect();
+    let results: Vec<(Vec<(u16, std::time::Duration)>, usize)> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                s.spawn(move || {
+                    let mut out = Vec::with_capacity(chunk.len());
+                    let mut failed = 0;
+                    let mut conn: Option<BufReader<std::net::TcpStream>> = None;
+                    for (p, body) in chunk.iter() {
+                        let target = path.unwrap_or(p);
+                        let t = std::time::Instant::now();
+                        let mut attempt = || -> std::io::Result<u16> {
+                            if conn.is_none() {
+                                let s = std::net::TcpStream::connect(addr)?;
+                                s.set_nodelay(true)?;
+                                conn = Some(BufReader::new(s));
+                            }
+                            let c = conn.as_mut().expect("connected");
+                            let head = format!(
+                                "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                                body.len()
+                            );
+                            c.get_mut().write_all(head.as_bytes())?;
+                            c.get_mut().write_all(body)?;
+                            let mut line = String::new();
+                            c.read_line(&mut line)?;
+                            let status: u16 = line
+                                .split_whitespace()
+                                .nth(1)
+                                .and_then(|s| s.parse().ok())
+                                .ok_or(std::io::ErrorKind::InvalidData)?;
+                            let mut length = 0usize;
+                            loop {
+                                line.clear();
+                                c.read_line(&mut line)?;
+                                if line == "\r\n" || line.is_empty() {
+                                    break;
+                                }
+                                if let Some((k, v)) = line.split_once(':')
+                                    && k.eq_ignore_ascii_case("content-length")
+                                {
+                                    length = v.trim().parse().unwrap_or(0);
+                                }
+                            }
+                            let mut rest = vec![0; length];
+                            c.read_exact(&mut rest)?;
+                            Ok(status)
+                        };
+                        match attempt() {
+                            Ok(status) => out.push((status, t.elapsed())),
+                            Err(_) => {
+                                conn = None;
+                                failed += 1;
+                            }
+                        }
+                    }
+                    (out, failed)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a load thread"))
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    let mut statuses = std::collections::BTreeMap::new();
+    let mut latencies = Vec::new();
+    let mut failed = 0;
+    for (out, f) in results {
+        failed += f;
+        for (status, d) in out {
+            *statuses.entry(status).or_insert(0) += 1;
+            latencies.push(d);
+        }
+    }
+    latencies.sort();
+    LoadReport {
+        statuses,
+        failed,
+        elapsed,
+        latencies,
+    }
+}
+
 /// What the floor saw.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct FloorCount {
@@ -477,6 +631,17 @@ pub fn floor(ndjson: &[u8]) -> FloorCount {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collector_posts_go_to_their_products() {
+        let posts = collector_posts(40);
+        assert_eq!(posts.len(), 40);
+        for (path, body) in &posts {
+            let product = path.strip_prefix("/ingest/").unwrap();
+            assert!(PRODUCTS.contains(&product), "{path}");
+            assert!(serde_json::from_slice::<Value>(body).is_ok(), "{path}");
+        }
+    }
 
     #[test]
     fn vary_changes_ids_and_keeps_the_rest() {

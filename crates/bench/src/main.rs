@@ -2,7 +2,9 @@
 //! same reports as a HAR capture; `privaudit-bench floor
 //! FILE` runs the parse floor over an NDJSON file and prints its throughput.
 
-use privaudit_bench::{Adversarial, adversarial_ndjson, floor, har, mixed_ndjson, small_ndjson};
+use privaudit_bench::{
+    Adversarial, adversarial_ndjson, collector_posts, floor, har, load, mixed_ndjson, small_ndjson,
+};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -34,6 +36,26 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        ["load", addr, rest @ ..] => {
+            let count: usize = rest.first().and_then(|m| m.parse().ok()).unwrap_or(20_000);
+            let connections: usize = rest.get(1).and_then(|m| m.parse().ok()).unwrap_or(32);
+            let posts = collector_posts(count);
+            // The floor first: the same traffic to a path the collector refuses at once.
+            for (label, path) in [("floor (404 path)", Some("/none")), ("reports", None)] {
+                let r = load(addr, &posts, connections, path);
+                println!(
+                    "{label}: {} requests over {connections} connections in {:.2} s: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, statuses {:?}, failed {}",
+                    r.latencies.len(),
+                    r.elapsed.as_secs_f64(),
+                    r.throughput(),
+                    r.quantile(0.5).as_secs_f64() * 1e3,
+                    r.quantile(0.99).as_secs_f64() * 1e3,
+                    r.statuses,
+                    r.failed
+                );
+            }
+            ExitCode::SUCCESS
+        }
         ["floor", file] => {
             let bytes = match std::fs::read(file) {
                 Ok(b) => b,
@@ -61,7 +83,7 @@ fn main() -> ExitCode {
 fn usage() -> ExitCode {
     let kinds: Vec<&str> = Adversarial::ALL.iter().map(|k| k.name()).collect();
     eprintln!(
-        "usage: privaudit-bench gen OUT [MB] [mixed|small|{}]\n       privaudit-bench gen-har OUT [MB]\n       privaudit-bench floor FILE",
+        "usage: privaudit-bench gen OUT [MB] [mixed|small|{}]\n       privaudit-bench gen-har OUT [MB]\n       privaudit-bench floor FILE\n       privaudit-bench load HOST:PORT [REPORTS] [CONNECTIONS]",
         kinds.join("|")
     );
     ExitCode::from(2)

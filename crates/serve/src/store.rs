@@ -76,7 +76,9 @@ impl Store {
                 // A locked database is an error soon, answered 503, not a hung request.
                 .busy_timeout(Duration::from_secs(2));
             let pool = sqlx::sqlite::SqlitePoolOptions::new()
-                .max_connections(4)
+                // One writer at a time: SQLite takes one anyway, and a queue in the pool beats
+                // its busy handler, which sleeps.
+                .max_connections(1)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
