@@ -182,6 +182,12 @@ pub(crate) struct ServeArgs {
     /// Longest time to answer one request, in milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub(crate) request_timeout_ms: u64,
+    /// Longest time a client may take to send a request's headers, in milliseconds.
+    #[arg(long, default_value_t = 5_000)]
+    pub(crate) header_timeout_ms: u64,
+    /// Open connections at most; one beyond is closed at once.
+    #[arg(long, default_value_t = 1024)]
+    pub(crate) max_connections: usize,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -64,6 +64,8 @@ fn serve(args: &args::ServeArgs) -> Result<ExitCode, String> {
         max_in_flight: args.max_in_flight.max(1),
         request_timeout: std::time::Duration::from_millis(args.request_timeout_ms),
         quarantine_raw: args.quarantine_raw,
+        header_timeout: std::time::Duration::from_millis(args.header_timeout_ms),
+        max_connections: args.max_connections.max(1),
     };
     privaudit_serve::run(auditor, &args.listen, &args.db, options)?;
     Ok(ExitCode::SUCCESS)

@@ -35,6 +35,11 @@ pub struct Options {
     pub request_timeout: Duration,
     /// Store a quarantined report's raw body (off: only its redacted findings).
     pub quarantine_raw: bool,
+    /// Longest time a client may take to send a request's headers (against slowloris
+    /// clients that open connections and never finish them).
+    pub header_timeout: Duration,
+    /// Open connections at most; a connection beyond is closed at once.
+    pub max_connections: usize,
 }
 
 impl Default for Options {
@@ -45,6 +50,8 @@ impl Default for Options {
             max_in_flight: 256,
             request_timeout: Duration::from_secs(10),
             quarantine_raw: false,
+            header_timeout: Duration::from_secs(5),
+            max_connections: 1024,
         }
     }
 }
@@ -103,15 +110,57 @@ impl Collector {
 }
 
 /// Serves `collector` on `listener` until `shutdown` completes; requests in flight are
-/// finished first.
+/// finished first (for at most the request timeout). Each connection is HTTP/1.1 with keep-alive,
+/// must send its headers within [`Options::header_timeout`], and counts against
+/// [`Options::max_connections`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     collector: Arc<Collector>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, collector.router())
-        .with_graceful_shutdown(shutdown)
-        .await
+    use tower::Service;
+    let app = collector.router();
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        collector.options.max_connections,
+    ));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(collector.options.header_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors, say: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            collector.metrics.count("rejected", "-", "connections");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper::service::service_fn({
+            let app = app.clone();
+            move |request: axum::http::Request<hyper::body::Incoming>| app.clone().call(request)
+        });
+        let connection =
+            graceful.watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    // Requests in flight are answered; idle connections are closed.
+    let _ = tokio::time::timeout(collector.options.request_timeout, graceful.shutdown()).await;
+    Ok(())
 }
 
 /// Completes on SIGTERM or SIGINT.

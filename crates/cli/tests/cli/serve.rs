@@ -533,3 +533,80 @@ fn a_killed_collector_loses_no_acknowledged_report_and_stores_none_twice() {
     assert_eq!((stored.len(), distinct.len()), (total, total));
     eprintln!("{} acknowledged before the kill", acked.len());
 }
+
+#[test]
+fn slow_and_oversized_clients_are_cut_off_without_holding_up_others() {
+    let db = scratch("slow");
+    let server = Server::start(
+        &db,
+        &["--header-timeout-ms", "400", "--max-body-bytes", "65536"],
+    );
+    // Slowloris: connections that start a request and never finish its headers.
+    let slow: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = TcpStream::connect(&server.addr).unwrap();
+            s.write_all(b"POST /ingest/introvox HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .unwrap();
+            s
+        })
+        .collect();
+    // Meanwhile, others are answered at once.
+    let clean = fixture("introvox/daily-report-1.7.6.json");
+    let started = Instant::now();
+    for _ in 0..5 {
+        assert_eq!(server.post("/api/telemetry/introvox", &clean).0, 201);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // An oversized body is refused, and the next client is still served.
+    assert_eq!(server.post("/ingest/introvox", &vec![b' '; 200_000]).0, 413);
+    assert_eq!(server.post("/api/telemetry/introvox", &clean).0, 201);
+    // The slow ones are cut off once the header timeout passes.
+    std::thread::sleep(Duration::from_millis(800));
+    for mut s in slow {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = Vec::new();
+        let n = s.read_to_end(&mut buf);
+        assert!(
+            n.is_ok()
+                || n.as_ref()
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+            "the slow connection is closed, not left open: {n:?}"
+        );
+    }
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+}
+
+#[test]
+fn connections_beyond_the_limit_are_closed_and_the_rest_served() {
+    let db = scratch("conns");
+    let server = Server::start(
+        &db,
+        &["--max-connections", "4", "--header-timeout-ms", "2000"],
+    );
+    let held: Vec<TcpStream> = (0..4)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    // Give the server time to take them.
+    std::thread::sleep(Duration::from_millis(200));
+    let (code, _) = server.post(
+        "/api/telemetry/introvox",
+        &fixture("introvox/daily-report-1.7.6.json"),
+    );
+    assert_eq!(code, 0, "a fifth connection is closed at once");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    let (code, _) = server.post(
+        "/api/telemetry/introvox",
+        &fixture("introvox/daily-report-1.7.6.json"),
+    );
+    assert_eq!(code, 201, "freed slots serve again");
+    let (_, metrics) = server.request("GET", "/metrics", &[], b"");
+    assert!(metrics.contains("reason=\"connections\""), "{metrics}");
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+}
