@@ -87,6 +87,16 @@ impl Store {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(5))
+                // A table another session has locked is an error soon, answered 503, as on
+                // SQLite; the statement is rolled back and nothing is acknowledged.
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        use sqlx::Executor;
+                        conn.execute("SET lock_timeout = '2s'; SET statement_timeout = '5s'")
+                            .await?;
+                        Ok(())
+                    })
+                })
                 .connect(url)
                 .await?;
             Store::Postgres(pool)
