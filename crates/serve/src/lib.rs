@@ -31,7 +31,8 @@ pub struct Options {
     pub max_inflated_bytes: usize,
     /// Requests handled at once; beyond it, 503 with `Retry-After`.
     pub max_in_flight: usize,
-    /// Longest time from the request's headers to its answer (reading the body included).
+    /// Longest time to receive a request's body (a slower one is answered 408), and again to
+    /// audit and store it (answered 503 past it).
     pub request_timeout: Duration,
     /// Store a quarantined report's raw body (off: only its redacted findings).
     pub quarantine_raw: bool,
@@ -101,10 +102,6 @@ impl Collector {
             .route("/healthz", get(healthz))
             .route("/metrics", get(metrics))
             .fallback(ingest_endpoint)
-            // The body limit is checked here, on the bytes as sent.
-            .layer(axum::extract::DefaultBodyLimit::max(
-                self.options.max_body_bytes,
-            ))
             .with_state(self.clone())
     }
 }
@@ -127,6 +124,8 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(collector.options.header_timeout)
+        // Headers (and the buffered start of a body) beyond 64 KiB close the connection.
+        .max_buf_size(64 << 10)
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
@@ -207,7 +206,7 @@ async fn ingest_named(
     State(c): State<Arc<Collector>>,
     UrlPath(product): UrlPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     if !c.auditor.policies().any(|p| p.product == product) {
         return c.reject(
@@ -217,7 +216,10 @@ async fn ingest_named(
             "no such product",
         );
     }
-    c.handle(&product, &headers, body).await
+    match c.read_body(&product, body).await {
+        Ok(body) => c.handle(&product, &headers, body).await,
+        Err(r) => r,
+    }
 }
 
 async fn ingest_endpoint(
@@ -225,7 +227,7 @@ async fn ingest_endpoint(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let Some(product) = c.endpoints.get(uri.path()).cloned() else {
         return c.reject(
@@ -236,7 +238,10 @@ async fn ingest_endpoint(
         );
     };
     match method {
-        Method::POST => c.handle(&product, &headers, body).await,
+        Method::POST => match c.read_body(&product, body).await {
+            Ok(body) => c.handle(&product, &headers, body).await,
+            Err(r) => r,
+        },
         // Clients that report in a query string (a security check) send GET.
         Method::GET => match uri.query() {
             Some(q) if !q.is_empty() => {
@@ -260,6 +265,32 @@ async fn ingest_endpoint(
 }
 
 impl Collector {
+    /// The request body, within the body limit and the request timeout: a client that
+    /// sends its body slowly (or never) is answered 408 and its connection freed.
+    async fn read_body(&self, product: &str, body: axum::body::Body) -> Result<Bytes, Response> {
+        let limit = self.options.max_body_bytes;
+        match tokio::time::timeout(
+            self.options.request_timeout,
+            axum::body::to_bytes(body, limit),
+        )
+        .await
+        {
+            Ok(Ok(bytes)) => Ok(bytes),
+            Ok(Err(_)) => Err(self.reject(
+                product,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "the body is over the limit",
+            )),
+            Err(_) => Err(self.reject(
+                product,
+                StatusCode::REQUEST_TIMEOUT,
+                "slow-body",
+                "the body did not arrive within the request timeout",
+            )),
+        }
+    }
+
     /// A refusal, counted and logged by reason.
     fn reject(&self, product: &str, status: StatusCode, reason: &str, text: &str) -> Response {
         self.metrics.count("rejected", product, reason);

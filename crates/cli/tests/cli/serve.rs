@@ -638,7 +638,14 @@ fn slow_and_oversized_clients_are_cut_off_without_holding_up_others() {
     let db = scratch("slow");
     let server = Server::start(
         &db,
-        &["--header-timeout-ms", "400", "--max-body-bytes", "65536"],
+        &[
+            "--header-timeout-ms",
+            "400",
+            "--max-body-bytes",
+            "65536",
+            "--request-timeout-ms",
+            "600",
+        ],
     );
     // Slowloris: connections that start a request and never finish its headers.
     let slow: Vec<TcpStream> = (0..8)
@@ -663,6 +670,17 @@ fn slow_and_oversized_clients_are_cut_off_without_holding_up_others() {
     // An oversized body is refused, and the next client is still served.
     assert_eq!(server.post("/ingest/introvox", &vec![b' '; 200_000]).0, 413);
     assert_eq!(server.post("/api/telemetry/introvox", &clean).0, 201);
+    // A body that never arrives is answered 408 once the request timeout passes.
+    let mut dribble = TcpStream::connect(&server.addr).unwrap();
+    dribble
+        .write_all(b"POST /ingest/introvox HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"a\"")
+        .unwrap();
+    dribble
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = [0u8; 12];
+    dribble.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 408");
     // The slow ones are cut off once the header timeout passes.
     std::thread::sleep(Duration::from_millis(800));
     for mut s in slow {
