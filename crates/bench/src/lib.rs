@@ -79,26 +79,35 @@ fn endpoint(product: &str, file: &str) -> &'static str {
     }
 }
 
+/// The fixtures' reports as `(product, file name, one-line JSON)`: clean ones, then leaking ones.
+fn product_records() -> [Vec<(&'static str, String, String)>; 2] {
+    let mut pools = [Vec::new(), Vec::new()];
+    for p in PRODUCTS {
+        for (pool, dir) in pools
+            .iter_mut()
+            .zip([fixtures_dir().join(p), fixtures_dir().join(p).join("leaks")])
+        {
+            pool.extend(records_in(&dir).into_iter().map(|(file, r)| (p, file, r)));
+        }
+    }
+    assert!(
+        pools.iter().all(|pool| !pool.is_empty()),
+        "fixtures not found under {}",
+        fixtures_dir().display()
+    );
+    pools
+}
+
 /// A HAR 1.2 capture of at least `bytes` bytes, as a browser or proxy records one: every
 /// entry posts a [varied](vary) fixture report to its product's endpoint (clean and leaking
 /// reports alternate) and carries headers, timings and a response body, which the audit
-/// skips. Entries average about 1.5 KB.
+/// skips. Entries average about 2.8 KB.
 pub fn har(bytes: usize) -> Vec<u8> {
-    let mut clean = Vec::new();
-    let mut leaks = Vec::new();
-    for p in PRODUCTS {
-        for (pool, dir) in [
-            (&mut clean, fixtures_dir().join(p)),
-            (&mut leaks, fixtures_dir().join(p).join("leaks")),
-        ] {
-            pool.extend(
-                records_in(&dir)
-                    .into_iter()
-                    .map(|(file, record)| (endpoint(p, &file), record)),
-            );
-        }
-    }
-    assert!(!clean.is_empty() && !leaks.is_empty(), "fixtures not found");
+    let [clean, leaks] = product_records().map(|pool| {
+        pool.into_iter()
+            .map(|(p, file, record)| (endpoint(p, &file), record))
+            .collect::<Vec<_>>()
+    });
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut out = Vec::with_capacity(bytes + 64 * 1024);
     out.extend_from_slice(
@@ -432,17 +441,11 @@ pub type Post = (String, Vec<u8>);
 /// Reports as their clients post them to a collector: every fixture (clean and leaking, one
 /// in two a leak) to `/ingest/<product>`, [varied](vary), `count` in all.
 pub fn collector_posts(count: usize) -> Vec<Post> {
-    let mut clean = Vec::new();
-    let mut leaks = Vec::new();
-    for p in PRODUCTS {
-        for (pool, dir) in [
-            (&mut clean, fixtures_dir().join(p)),
-            (&mut leaks, fixtures_dir().join(p).join("leaks")),
-        ] {
-            pool.extend(records_in(&dir).into_iter().map(|(_, r)| (p, r)));
-        }
-    }
-    assert!(!clean.is_empty() && !leaks.is_empty(), "fixtures not found");
+    let [clean, leaks] = product_records().map(|pool| {
+        pool.into_iter()
+            .map(|(p, _, record)| (p, record))
+            .collect::<Vec<_>>()
+    });
     let mut rng = Rng(0x5851_f42d_4c95_7f2d);
     (0..count)
         .map(|i| {
