@@ -520,6 +520,59 @@ fn a_locked_postgres_table_answers_503_and_acknowledges_nothing() {
     assert_eq!(code, 0, "{log}");
 }
 
+/// On PostgreSQL: the collector's role may no longer write the table (an unwritable store);
+/// reports are answered 503 and nothing is acknowledged, then stored once it may again.
+#[test]
+fn an_unwritable_postgres_store_answers_503() {
+    let Ok(url) = std::env::var("PRIVAUDIT_TEST_POSTGRES") else {
+        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+        return;
+    };
+    let admin = |sql: &'static str| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        });
+    };
+    // A role of the collector's own, which owns nothing: what it may do is granted.
+    admin(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'privaudit_writer') \
+         THEN CREATE ROLE privaudit_writer LOGIN; END IF; END $$; \
+         CREATE TABLE IF NOT EXISTS privaudit_meta (schema_version BIGINT NOT NULL); \
+         GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO privaudit_writer; \
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO privaudit_writer; \
+         GRANT CREATE ON SCHEMA public TO privaudit_writer",
+    );
+    let writer = url.replacen("postgres://postgres@", "postgres://privaudit_writer@", 1);
+    let server = Server::start_url(
+        &writer,
+        &scratch("pg-unwritable").with_extension("log"),
+        &[],
+    );
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let (_, body) = install_report(run as usize + 7);
+    admin("REVOKE INSERT ON reports FROM privaudit_writer");
+    let (code, answer) = server.post("/telemetry", &body);
+    assert_eq!(code, 503, "{answer}");
+    admin("GRANT INSERT ON reports TO privaudit_writer");
+    assert_eq!(
+        server.post("/telemetry", &body).0,
+        201,
+        "stored once it may write"
+    );
+    let (code, log) = server.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("not acknowledged"), "{log}");
+}
+
 #[test]
 fn a_killed_collector_loses_no_acknowledged_report_and_stores_none_twice() {
     let db = scratch("killed");
