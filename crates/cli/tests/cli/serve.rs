@@ -95,6 +95,16 @@ impl Server {
     }
 }
 
+/// A test that fails part way must not leave its collector running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// One HTTP/1.1 request to `addr`; the status (0 when nobody answered) and the body.
 fn request(
     addr: &str,
@@ -651,12 +661,13 @@ fn killed_under_load(url: &str, log: &Path) {
     while acked.lock().unwrap().len() < 150 {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let mut child = server.child;
+    let mut server = server;
     Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
+        .args(["-KILL", &server.child.id().to_string()])
         .status()
         .unwrap();
-    let _ = child.wait();
+    let _ = server.child.wait();
+    drop(server);
     for c in clients {
         c.join().unwrap();
     }
