@@ -21,7 +21,7 @@
 mod flatten;
 
 pub use flatten::{Field, fields};
-use privaudit_policy::{Policy, Product};
+use privaudit_policy::Policy;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -72,19 +72,6 @@ impl Side {
             kinds,
             policy: Some(policy),
         })
-    }
-
-    /// A loaded product.
-    pub fn product(label: &str, product: &Product) -> Side {
-        Side {
-            label: label.to_string(),
-            kinds: product
-                .kinds
-                .iter()
-                .map(|k| (k.kind.to_string(), k.schema.clone()))
-                .collect(),
-            policy: Some(product.policy.clone()),
-        }
     }
 }
 

@@ -525,7 +525,7 @@ fn report_id(body: &[u8], pointer: &str) -> Option<String> {
 struct Metrics {
     counters: Mutex<BTreeMap<(String, String, String), u64>>,
     /// Counts per bucket of [`BUCKETS`], then the total count and the sum in seconds.
-    latency: Mutex<(Vec<u64>, u64, f64)>,
+    latency: Mutex<([u64; BUCKETS.len()], u64, f64)>,
 }
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -548,9 +548,6 @@ impl Metrics {
             .latency
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if l.0.is_empty() {
-            l.0 = vec![0; BUCKETS.len()];
-        }
         let s = d.as_secs_f64();
         for (i, b) in BUCKETS.iter().enumerate() {
             if s <= *b {
@@ -611,7 +608,7 @@ impl Metrics {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         out.push_str("# HELP privaudit_request_seconds Time from a report's arrival to its answer.\n# TYPE privaudit_request_seconds histogram\n");
         for (i, b) in BUCKETS.iter().enumerate() {
-            let n = l.0.get(i).copied().unwrap_or(0);
+            let n = l.0[i];
             out.push_str(&format!(
                 "privaudit_request_seconds_bucket{{le=\"{b}\"}} {n}\n"
             ));

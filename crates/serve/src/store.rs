@@ -213,18 +213,6 @@ impl Store {
         self.execute("SELECT 1", &[]).await.is_ok()
     }
 
-    /// Rows in `table` (`reports` or `quarantine`).
-    pub async fn count(&self, table: &str) -> Result<i64, StoreError> {
-        let sql = match table {
-            "reports" => "SELECT COUNT(*) FROM reports",
-            _ => "SELECT COUNT(*) FROM quarantine",
-        };
-        Ok(match self {
-            Store::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
-            Store::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await?,
-        })
-    }
-
     /// Runs one statement with its arguments; the rows it changed.
     async fn execute(&self, sql: &'static str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
         macro_rules! bind_all {

@@ -93,14 +93,6 @@ fn git(args: &[&str]) -> Result<String, String> {
     String::from_utf8(out.stdout).map_err(|e| e.to_string())
 }
 
-/// A file as it is at `rev`, or in the working tree; `None` when it does not exist there.
-fn read_at(rev: Option<&str>, path: &str) -> Option<String> {
-    match rev {
-        Some(rev) => git(&["show", &format!("{rev}:{path}")]).ok(),
-        None => std::fs::read_to_string(path).ok(),
-    }
-}
-
 /// The product directories (and lone schema files) under `paths` at either revision, each
 /// compared with itself at the other.
 fn git_pairs(range: &str, paths: &[PathBuf]) -> Result<Vec<(Side, Side)>, String> {
@@ -137,9 +129,10 @@ fn git_pairs(range: &str, paths: &[PathBuf]) -> Result<Vec<(Side, Side)>, String
             f.ends_with(".schema.json") && !dirs.iter().any(|d| f.starts_with(&format!("{d}/")))
         })
         .collect();
+    // A file (from the repository root) at `rev`, or in the working tree; `None` when absent.
     let at = |rev: Option<&str>, path: &str| -> Option<String> {
         match rev {
-            Some(_) => read_at(rev, path),
+            Some(rev) => git(&["show", &format!("{rev}:{path}")]).ok(),
             None => std::fs::read_to_string(Path::new(&root).join(path)).ok(),
         }
     };

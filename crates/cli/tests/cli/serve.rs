@@ -226,11 +226,7 @@ fn sqlite_stores_reports_quarantines_leaks_and_keeps_nothing_raw() {
 /// The same on PostgreSQL, where `.ci/run` starts one (`ci/postgres.sh`).
 #[test]
 fn postgres_stores_reports_quarantines_leaks_and_keeps_nothing_raw() {
-    let (Ok(url), Ok(data)) = (
-        std::env::var("PRIVAUDIT_TEST_POSTGRES"),
-        std::env::var("PRIVAUDIT_TEST_POSTGRES_DATA"),
-    ) else {
-        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+    let (Some(url), Ok(data)) = (postgres(), std::env::var("PRIVAUDIT_TEST_POSTGRES_DATA")) else {
         return;
     };
     let log = scratch("pg").with_extension("log");
@@ -397,12 +393,26 @@ fn query(db: &Path, sql: &'static str) -> Vec<String> {
     query_url(&format!("sqlite://{}", db.display()), sql)
 }
 
-/// Writes every dirty page of the PostgreSQL server at `url` to its data files.
-fn checkpoint(url: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// The PostgreSQL server `.ci/run` starts (`ci/postgres.sh`), if there is one.
+fn postgres() -> Option<String> {
+    let url = std::env::var("PRIVAUDIT_TEST_POSTGRES").ok();
+    if url.is_none() {
+        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+    }
+    url
+}
+
+/// A runtime for looking into a store from a test.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Writes every dirty page of the PostgreSQL server at `url` to its data files.
+fn checkpoint(url: &str) {
+    let rt = runtime();
     rt.block_on(async {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
         sqlx::query("CHECKPOINT").execute(&pool).await.unwrap();
@@ -412,10 +422,7 @@ fn checkpoint(url: &str) {
 
 /// Runs `sql` on the store at `url` (SQLite or PostgreSQL); the first column of every row.
 fn query_url(url: &str, sql: &'static str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async {
         let rows: Vec<(String,)> = if url.starts_with("sqlite://") {
             let pool = sqlx::SqlitePool::connect(url).await.unwrap();
@@ -447,10 +454,7 @@ fn a_locked_store_answers_503_and_acknowledges_nothing() {
     let server = Server::start(&db, &[]);
     assert_eq!(server.post("/telemetry", &install_report(1).1).0, 201);
     // Another writer holds the database: the collector waits its busy timeout, then refuses.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let url = format!("sqlite://{}", db.display());
     let (mut lock, pool) = rt.block_on(async {
         let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
@@ -485,15 +489,11 @@ fn a_locked_store_answers_503_and_acknowledges_nothing() {
 /// its lock timeout and the report is answered 503, not stored.
 #[test]
 fn a_locked_postgres_table_answers_503_and_acknowledges_nothing() {
-    let Ok(url) = std::env::var("PRIVAUDIT_TEST_POSTGRES") else {
-        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+    let Some(url) = postgres() else {
         return;
     };
     let server = Server::start_url(&url, &scratch("pg-locked").with_extension("log"), &[]);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let (mut lock, pool) = rt.block_on(async {
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
         let mut c = pool.acquire().await.unwrap();
@@ -534,15 +534,11 @@ fn a_locked_postgres_table_answers_503_and_acknowledges_nothing() {
 /// reports are answered 503 and nothing is acknowledged, then stored once it may again.
 #[test]
 fn an_unwritable_postgres_store_answers_503() {
-    let Ok(url) = std::env::var("PRIVAUDIT_TEST_POSTGRES") else {
-        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+    let Some(url) = postgres() else {
         return;
     };
     let admin = |sql: &'static str| {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         rt.block_on(async {
             let pool = sqlx::PgPool::connect(&url).await.unwrap();
             sqlx::raw_sql(sql).execute(&pool).await.unwrap();
@@ -593,8 +589,7 @@ fn a_killed_collector_loses_no_acknowledged_report_and_stores_none_twice() {
 /// The same on PostgreSQL, where `.ci/run` starts one.
 #[test]
 fn a_killed_collector_on_postgres_loses_nothing_acknowledged() {
-    let Ok(url) = std::env::var("PRIVAUDIT_TEST_POSTGRES") else {
-        eprintln!("PRIVAUDIT_TEST_POSTGRES is not set: no PostgreSQL run (.ci/run sets it)");
+    let Some(url) = postgres() else {
         return;
     };
     killed_under_load(&url, &scratch("pg-killed").with_extension("log"));
